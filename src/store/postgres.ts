@@ -1,0 +1,188 @@
+import { EventEmitter } from "node:events";
+import pg from "pg";
+import { MigrationError, StoreError } from "./errors.js";
+import { loadMigrations } from "./migrations.js";
+import type { Queryable, SqlValue, Store } from "./types.js";
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]{0,62}$/;
+const INT8 = 20;
+const NOTIFY_CHANNEL_PREFIX = "inflow";
+
+// BIGINT columns hold epoch milliseconds and row ids, all far below 2^53.
+const types = {
+  getTypeParser(oid: number, format?: string) {
+    if (oid === INT8) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format as "text");
+  },
+};
+
+/**
+ * PostgreSQL through a `pg` pool. Signals ride on LISTEN/NOTIFY on one channel per schema (so
+ * schemas sharing a database never hear each other), with the logical channel in the payload.
+ */
+export async function openPostgres(url: string, options: { schema?: string; poolSize?: number } = {}): Promise<Store> {
+  const schema = options.schema ?? "public";
+  if (!IDENTIFIER.test(schema)) {
+    throw new StoreError(`Invalid PostgreSQL schema name "${schema}": use lowercase letters, digits and _.`);
+  }
+  const pool = new pg.Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    types,
+    options: `-c search_path=${schema}`,
+  });
+  // An idle client that loses its connection must not crash the process; the pool replaces it.
+  pool.on("error", () => undefined);
+
+  const location = redact(url, schema);
+  try {
+    await pool.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
+  } catch (error) {
+    await pool.end();
+    throw new StoreError(`Cannot connect to PostgreSQL at ${location}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+  await migrate(pool, schema);
+
+  const notifyChannel = `${NOTIFY_CHANNEL_PREFIX}_${schema}`;
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+  const listener = await startListener(url, notifyChannel, emitter);
+
+  const query = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly SqlValue[]) =>
+    (await client.query(sql, params as unknown[] | undefined)).rows as Row[];
+  const signalSql = "SELECT pg_notify($1, $2)";
+
+  return {
+    dialect: "postgres",
+    location,
+    query: (sql, params) => query(pool, sql, params),
+    async run(sql, params) {
+      const result = await pool.query(sql, params as unknown[] | undefined);
+      return { changes: result.rowCount ?? 0 };
+    },
+    signal(channel, payload = "") {
+      pool.query(signalSql, [notifyChannel, `${channel}\n${payload}`]).catch(() => undefined);
+    },
+    async transaction(work) {
+      const client = await pool.connect();
+      const pending: string[] = [];
+      const tx: Queryable = {
+        dialect: "postgres",
+        query: (sql, params) => query(client, sql, params),
+        async run(sql, params) {
+          const result = await client.query(sql, params as unknown[] | undefined);
+          return { changes: result.rowCount ?? 0 };
+        },
+        signal(channel, payload = "") {
+          pending.push(`${channel}\n${payload}`);
+        },
+      };
+      let broken = false;
+      try {
+        await client.query("BEGIN");
+        const result = await work(tx);
+        // NOTIFY inside the transaction is delivered on commit, and only then.
+        for (const message of new Set(pending)) await client.query(signalSql, [notifyChannel, message]);
+        await client.query("COMMIT");
+        return result;
+      } catch (error) {
+        try {
+          await client.query("ROLLBACK");
+        } catch {
+          broken = true;
+        }
+        throw error;
+      } finally {
+        client.release(broken);
+      }
+    },
+    listen(channel, callback) {
+      emitter.on(channel, callback);
+      return () => emitter.off(channel, callback);
+    },
+    async close() {
+      await listener.stop();
+      await pool.end();
+    },
+  };
+}
+
+/** A dedicated connection for LISTEN that reconnects when it drops. */
+async function startListener(url: string, channel: string, emitter: EventEmitter) {
+  let client: pg.Client | undefined;
+  let stopped = false;
+  let retry: NodeJS.Timeout | undefined;
+  const connect = async (): Promise<void> => {
+    const next = new pg.Client({ connectionString: url });
+    next.on("notification", (message) => {
+      const text = message.payload ?? "";
+      const newline = text.indexOf("\n");
+      const name = newline < 0 ? text : text.slice(0, newline);
+      emitter.emit(name, newline < 0 ? "" : text.slice(newline + 1));
+    });
+    next.on("error", () => {
+      next.end().catch(() => undefined);
+      if (!stopped) retry = setTimeout(() => connect().catch(() => undefined), 1000);
+    });
+    await next.connect();
+    await next.query(`LISTEN ${channel}`);
+    if (stopped) await next.end();
+    else client = next;
+  };
+  await connect();
+  return {
+    async stop() {
+      stopped = true;
+      clearTimeout(retry);
+      await client?.end().catch(() => undefined);
+    },
+  };
+}
+
+async function migrate(pool: pg.Pool, schema: string): Promise<void> {
+  const client = await pool.connect();
+  try {
+    for (const migration of loadMigrations("postgres")) {
+      // One transaction per migration, serialized across processes by an advisory lock held
+      // until commit; a process that waited finds the migration applied and skips it.
+      await client.query("BEGIN");
+      try {
+        await client.query("SELECT pg_advisory_xact_lock(hashtext($1))", [`inflow-migrate:${schema}`]);
+        await client.query(
+          "CREATE TABLE IF NOT EXISTS inflow_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)",
+        );
+        const applied = await client.query("SELECT 1 FROM inflow_migrations WHERE id = $1", [migration.id]);
+        if (applied.rowCount === 0) {
+          await client.query(migration.sql);
+          await client.query("INSERT INTO inflow_migrations (id, name, applied_at) VALUES ($1, $2, $3)", [
+            migration.id,
+            migration.name,
+            Date.now(),
+          ]);
+        }
+        await client.query("COMMIT");
+      } catch (error) {
+        await client.query("ROLLBACK").catch(() => undefined);
+        throw new MigrationError(
+          `Migration ${migration.id} (${migration.name}) failed on PostgreSQL schema ${schema}: ${(error as Error).message}`,
+          { cause: error },
+        );
+      }
+    }
+  } finally {
+    client.release();
+  }
+}
+
+function redact(url: string, schema: string): string {
+  try {
+    const parsed = new URL(url);
+    parsed.password = "";
+    parsed.username = parsed.username ? parsed.username : "";
+    return `${parsed.toString()}#${schema}`;
+  } catch {
+    return `postgres#${schema}`;
+  }
+}

@@ -1,0 +1,167 @@
+import { EventEmitter } from "node:events";
+import { mkdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import Database from "better-sqlite3";
+import { MigrationError, StoreError } from "./errors.js";
+import { loadMigrations } from "./migrations.js";
+import type { Queryable, RunResult, SqlValue, Store } from "./types.js";
+
+type Statement = Database.Statement<unknown[] | [Record<string, unknown>]>;
+
+/**
+ * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous, so a transaction
+ * whose body awaits must not let other work of this process slip onto the same connection:
+ * transactions and standalone statements take turns through one in-process lock. Other
+ * processes on the same file wait on SQLite's own lock (busy_timeout).
+ *
+ * synchronous=NORMAL in WAL survives any process crash (SIGKILL included) without losing a
+ * commit; only a power loss can drop the last transactions. Set INFLOW_SQLITE_SYNC=FULL for that.
+ */
+export function openSqlite(dataDir: string): Store {
+  const dir = resolve(dataDir);
+  const file = join(dir, "inflow.db");
+  let db: Database.Database;
+  try {
+    mkdirSync(dir, { recursive: true });
+    db = new Database(file);
+    db.pragma("journal_mode = WAL");
+    db.pragma(`synchronous = ${process.env.INFLOW_SQLITE_SYNC === "FULL" ? "FULL" : "NORMAL"}`);
+    db.pragma("busy_timeout = 10000");
+    db.pragma("foreign_keys = ON");
+  } catch (error) {
+    throw new StoreError(`Cannot open the SQLite database ${file}: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+
+  const statements = new Map<string, Statement>();
+  const prepare = (sql: string): Statement => {
+    let statement = statements.get(sql);
+    if (!statement) {
+      statement = db.prepare(sql) as Statement;
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  const emitter = new EventEmitter();
+  emitter.setMaxListeners(0);
+
+  const bind = (params: readonly SqlValue[] | undefined): [Record<string, unknown>] | [] => {
+    if (!params || params.length === 0) return [];
+    const named: Record<string, unknown> = {};
+    params.forEach((value, index) => {
+      named[index + 1] = value === undefined ? null : typeof value === "boolean" ? Number(value) : value;
+    });
+    return [named];
+  };
+
+  const querySync = <Row>(sql: string, params?: readonly SqlValue[]): Row[] => {
+    const statement = prepare(sql);
+    return (statement.reader ? statement.all(...bind(params)) : (statement.run(...bind(params)), [])) as Row[];
+  };
+  const runSync = (sql: string, params?: readonly SqlValue[]): RunResult => {
+    const statement = prepare(sql);
+    if (statement.reader) return { changes: statement.all(...bind(params)).length };
+    return { changes: statement.run(...bind(params)).changes };
+  };
+
+  // The in-process turn: a promise chain that each transaction extends while it runs.
+  let turn: Promise<void> = Promise.resolve();
+  let busy = false;
+  const withTurn = async <T>(work: () => Promise<T> | T): Promise<T> => {
+    const previous = turn;
+    let release!: () => void;
+    turn = new Promise((done) => {
+      release = done;
+    });
+    await previous;
+    busy = true;
+    try {
+      return await work();
+    } finally {
+      busy = false;
+      release();
+    }
+  };
+
+  const emit = (channel: string, payload = "") => emitter.emit(channel, payload);
+
+  const store: Store = {
+    dialect: "sqlite",
+    location: file,
+    async query<Row>(sql: string, params?: readonly SqlValue[]) {
+      if (!busy) return querySync<Row>(sql, params);
+      return withTurn(() => querySync<Row>(sql, params));
+    },
+    async run(sql, params) {
+      if (!busy) return runSync(sql, params);
+      return withTurn(() => runSync(sql, params));
+    },
+    signal(channel, payload) {
+      emit(channel, payload);
+    },
+    transaction(work) {
+      return withTurn(async () => {
+        const pending: Array<[string, string | undefined]> = [];
+        const tx: Queryable = {
+          dialect: "sqlite",
+          query: async (sql, params) => querySync(sql, params),
+          run: async (sql, params) => runSync(sql, params),
+          signal: (channel, payload) => {
+            pending.push([channel, payload]);
+          },
+        };
+        db.exec("BEGIN IMMEDIATE");
+        let result: Awaited<ReturnType<typeof work>>;
+        try {
+          result = await work(tx);
+          db.exec("COMMIT");
+        } catch (error) {
+          if (db.inTransaction) db.exec("ROLLBACK");
+          throw error;
+        }
+        for (const [channel, payload] of pending) emit(channel, payload);
+        return result;
+      });
+    },
+    listen(channel, listener) {
+      emitter.on(channel, listener);
+      return () => emitter.off(channel, listener);
+    },
+    async close() {
+      await withTurn(() => undefined);
+      statements.clear();
+      db.close();
+    },
+  };
+
+  migrate(db);
+  return store;
+}
+
+function migrate(db: Database.Database): void {
+  db.exec("CREATE TABLE IF NOT EXISTS inflow_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  for (const migration of loadMigrations("sqlite")) {
+    // Each migration in its own write transaction; a second process starting at the same time
+    // waits on the lock, then finds the migration applied and skips it.
+    db.exec("BEGIN IMMEDIATE");
+    try {
+      const applied = db.prepare("SELECT 1 FROM inflow_migrations WHERE id = ?").get(migration.id);
+      if (!applied) {
+        db.exec(migration.sql);
+        db.prepare("INSERT INTO inflow_migrations (id, name, applied_at) VALUES (?, ?, ?)").run(
+          migration.id,
+          migration.name,
+          Date.now(),
+        );
+      }
+      db.exec("COMMIT");
+    } catch (error) {
+      if (db.inTransaction) db.exec("ROLLBACK");
+      throw new MigrationError(
+        `Migration ${migration.id} (${migration.name}) failed on SQLite: ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+  }
+}

@@ -1,0 +1,105 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadMigrations } from "../../src/store/migrations.js";
+import type { Store } from "../../src/store/types.js";
+import { BACKENDS, createTestDatabase } from "../support/backends.js";
+
+describe("migrations", () => {
+  it("carry the same numbers and names on both dialects", () => {
+    const names = (dialect: "sqlite" | "postgres") => loadMigrations(dialect).map((m) => `${m.id}_${m.name}`);
+    expect(names("sqlite").length).toBeGreaterThan(0);
+    expect(names("postgres")).toEqual(names("sqlite"));
+  });
+});
+
+describe.each(BACKENDS)("store on %s", (dialect) => {
+  const database = createTestDatabase(dialect);
+  let store: Store;
+
+  beforeAll(async () => {
+    store = await database.open();
+    await store.run("CREATE TABLE t_items (id BIGINT PRIMARY KEY, label TEXT NOT NULL, amount BIGINT)");
+  });
+  afterAll(async () => {
+    await store?.close();
+    await database.drop();
+  });
+
+  it("applies every migration exactly once, also when opened again concurrently", async () => {
+    const [a, b] = await Promise.all([database.open(), database.open()]);
+    const rows = await a.query<{ id: number }>("SELECT id FROM inflow_migrations ORDER BY id");
+    expect(rows.map((r) => r.id)).toEqual(loadMigrations(dialect).map((m) => m.id));
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("binds $n placeholders by number, reused and out of order", async () => {
+    await store.run("INSERT INTO t_items (id, label, amount) VALUES ($2, $1, $2)", ["first", 7]);
+    const rows = await store.query<{ id: number; label: string; amount: number }>(
+      "SELECT id, label, amount FROM t_items WHERE id = $1 AND label = $2",
+      [7, "first"],
+    );
+    expect(rows).toEqual([{ id: 7, label: "first", amount: 7 }]);
+  });
+
+  it("returns BIGINT values as numbers", async () => {
+    const big = 1_764_000_000_123;
+    await store.run("INSERT INTO t_items (id, label, amount) VALUES ($1, $2, $3)", [8, "big", big]);
+    const [row] = await store.query<{ amount: number }>("SELECT amount FROM t_items WHERE id = $1", [8]);
+    expect(row?.amount).toBe(big);
+  });
+
+  it("commits a transaction as a whole and rolls it back as a whole", async () => {
+    await store.transaction(async (tx) => {
+      await tx.run("INSERT INTO t_items (id, label) VALUES ($1, $2)", [10, "a"]);
+      await tx.run("INSERT INTO t_items (id, label) VALUES ($1, $2)", [11, "b"]);
+    });
+    await expect(
+      store.transaction(async (tx) => {
+        await tx.run("INSERT INTO t_items (id, label) VALUES ($1, $2)", [12, "c"]);
+        throw new Error("boom");
+      }),
+    ).rejects.toThrow("boom");
+    const rows = await store.query<{ id: number }>("SELECT id FROM t_items WHERE id >= 10 ORDER BY id");
+    expect(rows.map((r) => r.id)).toEqual([10, 11]);
+  });
+
+  it("keeps concurrent transactions apart", async () => {
+    await store.run("INSERT INTO t_items (id, label, amount) VALUES (20, 'counter', 0)");
+    await Promise.all(
+      Array.from({ length: 20 }, () =>
+        store.transaction(async (tx) => {
+          const [row] = await tx.query<{ amount: number }>(
+            dialect === "postgres"
+              ? "SELECT amount FROM t_items WHERE id = 20 FOR UPDATE"
+              : "SELECT amount FROM t_items WHERE id = 20",
+          );
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          await tx.run("UPDATE t_items SET amount = $1 WHERE id = 20", [row!.amount + 1]);
+        }),
+      ),
+    );
+    const [row] = await store.query<{ amount: number }>("SELECT amount FROM t_items WHERE id = 20");
+    expect(row?.amount).toBe(20);
+  });
+
+  it("delivers signals only after commit, and not at all after rollback", async () => {
+    const heard: string[] = [];
+    const stop = store.listen("test-channel", (payload) => heard.push(payload));
+    let heardBeforeCommit = -1;
+    await store.transaction(async (tx) => {
+      tx.signal("test-channel", "committed");
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      heardBeforeCommit = heard.length;
+    });
+    await store
+      .transaction(async (tx) => {
+        tx.signal("test-channel", "rolled-back");
+        throw new Error("no");
+      })
+      .catch(() => undefined);
+    await expect.poll(() => heard, { timeout: 2000 }).toContain("committed");
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    stop();
+    expect(heardBeforeCommit).toBe(0);
+    expect(heard).toEqual(["committed"]);
+  });
+});
