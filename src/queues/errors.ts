@@ -44,9 +44,13 @@ export const invalidParameter = (parameter: string, value: unknown, reason: stri
   invalidParameterValue(`Value ${String(value)} for parameter ${parameter} is invalid. Reason: ${reason}`);
 
 export const missingParameter = (parameter: string) =>
-  new QueueError("MissingRequiredParameterException", `The request must contain the parameter ${parameter}.`, {
-    queryCode: "MissingParameter",
-  });
+  new QueueError(
+    "MissingRequiredParameterException",
+    `The request must contain the parameter ${parameter}.`,
+    {
+      queryCode: "MissingParameter",
+    },
+  );
 
 export const invalidAttributeName = (name: string) =>
   new QueueError("InvalidAttributeName", `Unknown Attribute ${name}.`);
@@ -58,7 +62,10 @@ export const invalidAttributeValue = (name: string, reason?: string) =>
   );
 
 export const receiptHandleIsInvalid = (handle: string) =>
-  new QueueError("ReceiptHandleIsInvalid", `The input receipt handle "${handle}" is not a valid receipt handle.`);
+  new QueueError(
+    "ReceiptHandleIsInvalid",
+    `The input receipt handle "${handle}" is not a valid receipt handle.`,
+  );
 
 export const invalidMessageContents = () =>
   new QueueError(
@@ -67,15 +74,23 @@ export const invalidMessageContents = () =>
   );
 
 export const purgeQueueInProgress = (name: string) =>
-  new QueueError("PurgeQueueInProgress", `Only one PurgeQueue operation on ${name} is allowed every 60 seconds.`, {
-    queryCode: prefixed("PurgeQueueInProgress"),
-    status: 403,
-  });
+  new QueueError(
+    "PurgeQueueInProgress",
+    `Only one PurgeQueue operation on ${name} is allowed every 60 seconds.`,
+    {
+      queryCode: prefixed("PurgeQueueInProgress"),
+      status: 403,
+    },
+  );
 
 export const emptyBatchRequest = () =>
-  new QueueError("EmptyBatchRequest", "There should be at least one SendMessageBatchRequestEntry in the request.", {
-    queryCode: prefixed("EmptyBatchRequest"),
-  });
+  new QueueError(
+    "EmptyBatchRequest",
+    "There should be at least one SendMessageBatchRequestEntry in the request.",
+    {
+      queryCode: prefixed("EmptyBatchRequest"),
+    },
+  );
 
 export const tooManyEntriesInBatchRequest = (count: number) =>
   new QueueError(
@@ -103,8 +118,9 @@ export const batchRequestTooLong = (size: number) =>
     { queryCode: prefixed("BatchRequestTooLong") },
   );
 
-export const resourceNotFound = (message = "The resource that you specified for the SourceArn parameter doesn't exist.") =>
-  new QueueError("ResourceNotFoundException", message, { status: 404 });
+export const resourceNotFound = (
+  message = "The resource that you specified for the SourceArn parameter doesn't exist.",
+) => new QueueError("ResourceNotFoundException", message, { status: 404 });
 
 export const unsupportedOperation = (message: string) =>
   new QueueError("UnsupportedOperation", message, { queryCode: prefixed("UnsupportedOperation") });

@@ -19,7 +19,13 @@
 export const MESSAGE_STATES = Object.freeze(["delayed", "visible", "inflight"] as const);
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
-export const MOVE_TASK_STATUSES = Object.freeze(["RUNNING", "COMPLETED", "CANCELLING", "CANCELLED", "FAILED"] as const);
+export const MOVE_TASK_STATUSES = Object.freeze([
+  "RUNNING",
+  "COMPLETED",
+  "CANCELLING",
+  "CANCELLED",
+  "FAILED",
+] as const);
 export type MoveTaskStatus = (typeof MOVE_TASK_STATUSES)[number];
 
 export interface MessageAttributeValue {
@@ -117,7 +123,11 @@ export interface Queues {
   /** The queue name an ARN of this account and region names, or undefined. */
   nameFromArn(arn: string): string | undefined;
 
-  createQueue(name: string, attributes?: Record<string, string>, tags?: Record<string, string>): Promise<QueueRef>;
+  createQueue(
+    name: string,
+    attributes?: Record<string, string>,
+    tags?: Record<string, string>,
+  ): Promise<QueueRef>;
   getQueue(name: string): Promise<QueueRef>;
   deleteQueue(name: string): Promise<void>;
   listQueues(options?: { prefix?: string; maxResults?: number; nextToken?: string }): Promise<{
@@ -136,10 +146,16 @@ export interface Queues {
   purgeQueue(name: string): Promise<void>;
 
   sendMessage(name: string, input: SendInput): Promise<SendResult>;
-  sendMessageBatch(name: string, entries: Array<SendInput & { id: string }>): Promise<BatchResult<SendResult>>;
+  sendMessageBatch(
+    name: string,
+    entries: Array<SendInput & { id: string }>,
+  ): Promise<BatchResult<SendResult>>;
   receiveMessage(name: string, input?: ReceiveInput): Promise<ReceivedMessage[]>;
   deleteMessage(name: string, receiptHandle: string): Promise<void>;
-  deleteMessageBatch(name: string, entries: Array<{ id: string; receiptHandle: string }>): Promise<BatchResult<object>>;
+  deleteMessageBatch(
+    name: string,
+    entries: Array<{ id: string; receiptHandle: string }>,
+  ): Promise<BatchResult<object>>;
   changeMessageVisibility(name: string, receiptHandle: string, visibilityTimeout: number): Promise<void>;
   changeMessageVisibilityBatch(
     name: string,

@@ -20,7 +20,10 @@ const types = {
  * PostgreSQL through a `pg` pool. Signals ride on LISTEN/NOTIFY on one channel per schema (so
  * schemas sharing a database never hear each other), with the logical channel in the payload.
  */
-export async function openPostgres(url: string, options: { schema?: string; poolSize?: number } = {}): Promise<Store> {
+export async function openPostgres(
+  url: string,
+  options: { schema?: string; poolSize?: number } = {},
+): Promise<Store> {
   const schema = options.schema ?? "public";
   if (!IDENTIFIER.test(schema)) {
     throw new StoreError(`Invalid PostgreSQL schema name "${schema}": use lowercase letters, digits and _.`);

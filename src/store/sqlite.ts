@@ -6,7 +6,7 @@ import { MigrationError, StoreError } from "./errors.js";
 import { loadMigrations } from "./migrations.js";
 import type { Queryable, RunResult, SqlValue, Store } from "./types.js";
 
-type Statement = Database.Statement<unknown[] | [Record<string, unknown>]>;
+type Statement = Database.Statement<unknown[]>;
 
 /**
  * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous, so a transaction
@@ -57,7 +57,9 @@ export function openSqlite(dataDir: string): Store {
 
   const querySync = <Row>(sql: string, params?: readonly SqlValue[]): Row[] => {
     const statement = prepare(sql);
-    return (statement.reader ? statement.all(...bind(params)) : (statement.run(...bind(params)), [])) as Row[];
+    if (statement.reader) return statement.all(...bind(params)) as Row[];
+    statement.run(...bind(params));
+    return [];
   };
   const runSync = (sql: string, params?: readonly SqlValue[]): RunResult => {
     const statement = prepare(sql);
@@ -140,7 +142,9 @@ export function openSqlite(dataDir: string): Store {
 }
 
 function migrate(db: Database.Database): void {
-  db.exec("CREATE TABLE IF NOT EXISTS inflow_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+  db.exec(
+    "CREATE TABLE IF NOT EXISTS inflow_migrations (id INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)",
+  );
   for (const migration of loadMigrations("sqlite")) {
     // Each migration in its own write transaction; a second process starting at the same time
     // waits on the lock, then finds the migration applied and skips it.

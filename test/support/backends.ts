@@ -6,7 +6,8 @@ import pg from "pg";
 import { openStore } from "../../src/store/open.js";
 import type { Dialect, Store } from "../../src/store/types.js";
 
-export const TEST_DATABASE_URL = process.env.INFLOW_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
+export const TEST_DATABASE_URL =
+  process.env.INFLOW_TEST_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/test";
 
 /** Both backends; every storage-backed suite runs once per entry. */
 export const BACKENDS: readonly Dialect[] = Object.freeze(["sqlite", "postgres"] as const);

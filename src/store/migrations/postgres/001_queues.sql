@@ -32,7 +32,8 @@ CREATE TABLE messages (
   first_received_at BIGINT,
   received_at BIGINT,
   group_id TEXT,
-  dedup_id TEXT
+  dedup_id TEXT,
+  dead_letter_source_arn TEXT
 );
 CREATE INDEX messages_ready ON messages (queue_id, visible_at, id);
 CREATE INDEX messages_group ON messages (queue_id, group_id, id) WHERE group_id IS NOT NULL;
@@ -62,3 +63,5 @@ CREATE TABLE move_tasks (
 );
 CREATE INDEX move_tasks_source ON move_tasks (source_arn, started_at);
 CREATE INDEX move_tasks_status ON move_tasks (status);
+-- One active task per source queue, also when two processes start one at the same moment.
+CREATE UNIQUE INDEX move_tasks_one_active ON move_tasks (source_queue_id) WHERE status IN ('RUNNING', 'CANCELLING');
