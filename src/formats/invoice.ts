@@ -1,0 +1,319 @@
+/**
+ * The normalized invoice: what every format parser produces. Documented in docs/invoice-model.md and
+ * described by invoice.schema.json. Money and quantities are decimal strings ("12.5", "-3"), never floats;
+ * dates are ISO `YYYY-MM-DD`.
+ */
+import { add, type Decimal, divPow10, format, mul, negate, parseDecimal, sum, ZERO } from "./decimal.js";
+import type { Diagnostic } from "./diagnostics.js";
+export type InvoiceType = "invoice" | "creditMemo";
+
+export type PartyRole = "supplier" | "billTo" | "shipTo" | "remitTo" | "buyer" | "shipFrom" | "payer" | "other";
+
+export type ItemIdKind =
+  | "upc"
+  | "gtin"
+  | "ean"
+  | "caseUpc"
+  | "vendor"
+  | "buyer"
+  | "sku"
+  | "manufacturer"
+  | "catalog"
+  | "other";
+
+export interface Address {
+  lines: string[];
+  city?: string;
+  state?: string;
+  postalCode?: string;
+  country?: string;
+}
+
+export interface Reference {
+  /** The format's qualifier (X12 REF01, EDIFACT RFF C506.1, or a CSV column name). */
+  qualifier: string;
+  value: string;
+  description?: string;
+}
+
+export interface Party {
+  role: PartyRole;
+  /** The format's own entity code (N101 `ST`, NAD `DP`, ...), kept because roles group several codes. */
+  code: string;
+  name?: string;
+  additionalNames?: string[];
+  /** Id qualifier (N103: 1 DUNS, 92 buyer-assigned, UL GLN; NAD C082.3 agency) and id (N104, NAD C082.1). */
+  idQualifier?: string;
+  id?: string;
+  address?: Address;
+  references?: Reference[];
+}
+
+export interface DateReference {
+  /** X12 DTM01 (011 shipped, 035 delivered) or EDIFACT DTM C507.1 (35 delivery). */
+  qualifier: string;
+  date: string;
+}
+
+export interface Terms {
+  typeCode?: string;
+  basisDateCode?: string;
+  discountPercent?: string;
+  discountDueDate?: string;
+  discountDays?: string;
+  netDueDate?: string;
+  netDays?: string;
+  discountAmount?: string;
+  description?: string;
+}
+
+export interface Tax {
+  /** Tax type (X12 TXI01 `ST`, `GS`; EDIFACT TAX C241 `VAT`). */
+  type?: string;
+  amount?: string;
+  percent?: string;
+  exemptCode?: string;
+  taxId?: string;
+}
+
+export interface Charge {
+  kind: "charge" | "allowance";
+  /** X12 SAC02 (D240 freight, C310 discount), EDIFACT ALC C214.1 (ABH, ADO). */
+  code?: string;
+  description?: string;
+  /** Positive for both kinds (`kind` says which way it goes); negated only in credit memos, as all money. */
+  amount?: string;
+  percent?: string;
+  rate?: string;
+  /** X12 SAC12 (02 off invoice, 06 charge to be paid by customer). */
+  handlingCode?: string;
+  taxes?: Tax[];
+}
+
+export interface ItemId {
+  kind: ItemIdKind;
+  /** The format's qualifier: X12 IT106.. (UP, UK, VN, BP), EDIFACT C212.2 (EN, SA, IN). */
+  qualifier: string;
+  value: string;
+}
+
+export interface Pack {
+  /** Units per case (PO401), size of a unit (PO402) and its unit (PO403): "6/5 LB" is 6, 5, LB. */
+  pack?: string;
+  size?: string;
+  unit?: string;
+  packagingCode?: string;
+}
+
+export interface InvoiceLine {
+  lineNumber?: string;
+  quantity?: string;
+  unit?: string;
+  unitPrice?: string;
+  /** X12 IT105 / EDIFACT PRI price specification (PE per each, HP per hundred). */
+  priceBasis?: string;
+  /** Extended amount: stated (EDIFACT MOA 203, CSV) or quantity x unit price. */
+  amount?: string;
+  description?: string;
+  itemIds: ItemId[];
+  pack?: Pack;
+  charges: Charge[];
+  taxes: Tax[];
+  references?: Reference[];
+  dates?: DateReference[];
+}
+
+export interface Totals {
+  /** The invoice total stated by the document (X12 TDS01, EDIFACT MOA 77/86/39, CSV total column). */
+  stated?: string;
+  /** Computed: sum of line amounts. */
+  lines: string;
+  /** Computed: sum of header and line charges, and of allowances (both positive). */
+  charges: string;
+  allowances: string;
+  /** Computed: sum of header and line tax amounts. */
+  tax: string;
+  /** X12 TDS02..04. */
+  subjectToDiscount?: string;
+  discountedAmountDue?: string;
+  discountAmount?: string;
+  /** Stated line count and hash total (X12 CTT01/02, EDIFACT CNT). */
+  lineCount?: number;
+  hashTotal?: string;
+}
+
+export type SourceFormat = "x12" | "edifact" | "csv" | "json";
+
+export interface SourceParty {
+  qualifier?: string;
+  id: string;
+}
+
+export interface Source {
+  format: SourceFormat;
+  /** X12 GS08 (or ISA12 without a GS), EDIFACT directory (`D96A`), a CSV profile name. */
+  version?: string;
+  /** X12 810, EDIFACT INVOIC. */
+  documentType?: string;
+  sender?: SourceParty;
+  receiver?: SourceParty;
+  interchangeControlNumber?: string;
+  groupControlNumber?: string;
+  transactionControlNumber?: string;
+  testIndicator?: string;
+  /** 1-based ordinals of the first and last segment (X12, EDIFACT) or row (CSV), or the record (JSON). */
+  segments?: { first: number; last: number };
+  rows?: { first: number; last: number };
+  record?: number;
+  file?: string;
+}
+
+export interface Invoice {
+  invoiceNumber: string;
+  invoiceDate?: string;
+  type: InvoiceType;
+  /** The format's document code (X12 BIG07 `DR`/`CR`, EDIFACT BGM 380/381). */
+  typeCode?: string;
+  purchaseOrder?: { number: string; date?: string; release?: string };
+  currency?: string;
+  parties: Party[];
+  references: Reference[];
+  dates: DateReference[];
+  terms: Terms[];
+  notes: string[];
+  lines: InvoiceLine[];
+  charges: Charge[];
+  taxes: Tax[];
+  /** The amount payable: the stated total when there is one, else lines + charges - allowances + tax. */
+  total: string;
+  totals: Totals;
+  source: Source;
+}
+
+/** What a parser yields: invoices and diagnostics, in file order. */
+export type ParseEvent = { kind: "invoice"; invoice: Invoice } | { kind: "diagnostic"; diagnostic: Diagnostic };
+
+export function emptyInvoice(source: Source): Invoice {
+  return {
+    invoiceNumber: "",
+    type: "invoice",
+    parties: [],
+    references: [],
+    dates: [],
+    terms: [],
+    notes: [],
+    lines: [],
+    charges: [],
+    taxes: [],
+    total: "0",
+    totals: { lines: "0", charges: "0", allowances: "0", tax: "0" },
+    source,
+  };
+}
+
+export function emptyLine(): InvoiceLine {
+  return { itemIds: [], charges: [], taxes: [] };
+}
+
+export const partyOf = (invoice: Invoice, role: PartyRole): Party | undefined =>
+  invoice.parties.find((p) => p.role === role);
+
+/** Extended amount from quantity and price; `perPow10` is the price basis (2 for "per hundred"). */
+export function extend(
+  quantity: string | undefined,
+  unitPrice: string | undefined,
+  perPow10 = 0,
+): string | undefined {
+  const q = quantity === undefined ? undefined : parseDecimal(quantity);
+  const p = unitPrice === undefined ? undefined : parseDecimal(unitPrice);
+  if (!q || !p) return undefined;
+  return format(divPow10(mul(q, p), perPow10));
+}
+
+function chargeSums(charges: Charge[]): { charges: Decimal; allowances: Decimal; tax: Decimal } {
+  let c = ZERO;
+  let a = ZERO;
+  let t = ZERO;
+  for (const ch of charges) {
+    const amount = ch.amount === undefined ? undefined : parseDecimal(ch.amount);
+    if (amount) {
+      if (ch.kind === "charge") c = add(c, amount);
+      else a = add(a, amount);
+    }
+    t = add(t, sum((ch.taxes ?? []).map((x) => x.amount)));
+  }
+  return { charges: c, allowances: a, tax: t };
+}
+
+/**
+ * Fills the computed totals and `total` once all segments/rows of an invoice are read. Charges and allowances
+ * are counted as stated (allowances reduce); a credit memo whose document writes positive amounts gets its money
+ * negated here, so that summing invoice totals gives what is payable.
+ */
+export function finishInvoice(invoice: Invoice): Invoice {
+  let lines = ZERO;
+  let charges = ZERO;
+  let allowances = ZERO;
+  let tax = sum(invoice.taxes.map((t) => t.amount));
+  for (const line of invoice.lines) {
+    const amount = line.amount === undefined ? undefined : parseDecimal(line.amount);
+    if (amount) lines = add(lines, amount);
+    const s = chargeSums(line.charges);
+    charges = add(charges, s.charges);
+    allowances = add(allowances, s.allowances);
+    tax = add(add(tax, s.tax), sum(line.taxes.map((t) => t.amount)));
+  }
+  const h = chargeSums(invoice.charges);
+  charges = add(charges, h.charges);
+  allowances = add(allowances, h.allowances);
+  tax = add(tax, h.tax);
+  invoice.totals.lines = format(lines);
+  invoice.totals.charges = format(charges);
+  invoice.totals.allowances = format(allowances);
+  invoice.totals.tax = format(tax);
+  invoice.total = invoice.totals.stated ?? format(computedTotal(invoice));
+  if (invoice.type === "creditMemo") negateCreditMemo(invoice);
+  return invoice;
+}
+
+/** lines + charges - allowances + tax, from the computed totals. */
+export function computedTotal(invoice: Invoice): Decimal {
+  const t = invoice.totals;
+  const parts = [t.lines, t.charges, t.tax].map((s) => parseDecimal(s) ?? ZERO);
+  const total = parts.reduce(add, ZERO);
+  return add(total, negate(parseDecimal(t.allowances) ?? ZERO));
+}
+
+function negateCreditMemo(invoice: Invoice): void {
+  const total = parseDecimal(invoice.total);
+  // A document that already writes its credit as negative amounts keeps them as they are.
+  if (!total || total.units <= 0n) return;
+  const neg = (s: string): string => {
+    const d = parseDecimal(s);
+    return d ? format(negate(d)) : s;
+  };
+  const negTaxes = (taxes: Tax[] | undefined) => {
+    for (const t of taxes ?? []) if (t.amount !== undefined) t.amount = neg(t.amount);
+  };
+  const negCharges = (charges: Charge[]) => {
+    for (const c of charges) {
+      if (c.amount !== undefined) c.amount = neg(c.amount);
+      negTaxes(c.taxes);
+    }
+  };
+  invoice.total = neg(invoice.total);
+  const t = invoice.totals;
+  if (t.stated !== undefined) t.stated = neg(t.stated);
+  t.lines = neg(t.lines);
+  t.charges = neg(t.charges);
+  t.allowances = neg(t.allowances);
+  t.tax = neg(t.tax);
+  negCharges(invoice.charges);
+  negTaxes(invoice.taxes);
+  for (const line of invoice.lines) {
+    if (line.amount !== undefined) line.amount = neg(line.amount);
+    if (line.unitPrice !== undefined) line.unitPrice = neg(line.unitPrice);
+    negCharges(line.charges);
+    negTaxes(line.taxes);
+  }
+}
