@@ -79,7 +79,8 @@ export function describeLocation(loc: Location): string {
     parts.push(`element ${loc.element}${loc.component !== undefined ? `.${loc.component}` : ""}`);
   }
   if (loc.record !== undefined) parts.push(`record ${loc.record}`);
-  if (loc.line !== undefined) parts.push(`line ${loc.line}${loc.column !== undefined ? `:${loc.column}` : ""}`);
+  if (loc.line !== undefined)
+    parts.push(`line ${loc.line}${loc.column !== undefined ? `:${loc.column}` : ""}`);
   if (loc.pointer) parts.push(`at ${loc.pointer}`);
   return parts.join(", ");
 }

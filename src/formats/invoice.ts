@@ -7,7 +7,15 @@ import { add, type Decimal, divPow10, format, mul, negate, parseDecimal, sum, ZE
 import type { Diagnostic } from "./diagnostics.js";
 export type InvoiceType = "invoice" | "creditMemo";
 
-export type PartyRole = "supplier" | "billTo" | "shipTo" | "remitTo" | "buyer" | "shipFrom" | "payer" | "other";
+export type PartyRole =
+  | "supplier"
+  | "billTo"
+  | "shipTo"
+  | "remitTo"
+  | "buyer"
+  | "shipFrom"
+  | "payer"
+  | "other";
 
 export type ItemIdKind =
   | "upc"
@@ -191,7 +199,9 @@ export interface Invoice {
 }
 
 /** What a parser yields: invoices and diagnostics, in file order. */
-export type ParseEvent = { kind: "invoice"; invoice: Invoice } | { kind: "diagnostic"; diagnostic: Diagnostic };
+export type ParseEvent =
+  | { kind: "invoice"; invoice: Invoice }
+  | { kind: "diagnostic"; diagnostic: Diagnostic };
 
 export function emptyInvoice(source: Source): Invoice {
   return {
@@ -213,6 +223,17 @@ export function emptyInvoice(source: Source): Invoice {
 
 export function emptyLine(): InvoiceLine {
   return { itemIds: [], charges: [], taxes: [] };
+}
+
+/** Appends to an optional array field, creating the array on first use. */
+export function appendTo<T extends object, K extends keyof T>(
+  obj: T,
+  key: K,
+  item: NonNullable<T[K]> extends (infer E)[] ? E : never,
+): void {
+  const list = obj[key] as unknown[] | undefined;
+  if (list) list.push(item);
+  else (obj as Record<K, unknown>)[key] = [item];
 }
 
 export const partyOf = (invoice: Invoice, role: PartyRole): Party | undefined =>

@@ -37,7 +37,10 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   return out;
 }
 
-export async function* decodeText(source: ByteSource, encoding: TextEncoding = "auto"): AsyncGenerator<string> {
+export async function* decodeText(
+  source: ByteSource,
+  encoding: TextEncoding = "auto",
+): AsyncGenerator<string> {
   let mode: "utf-8" | "windows-1252" | "latin1" = encoding === "auto" ? "utf-8" : encoding;
   const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const loose = new TextDecoder("utf-8", { ignoreBOM: true });

@@ -1,0 +1,178 @@
+import { basename } from "node:path";
+import { describe, expect, it } from "vitest";
+import { compare, parseDecimal } from "../../src/formats/decimal.js";
+import type { Invoice, Party } from "../../src/formats/invoice.js";
+import { parseX12 } from "../../src/formats/x12/parse.js";
+import { chunked, codes, collect, corpusFiles, expectedFor, readCorpus } from "./corpus.js";
+
+const files = corpusFiles("x12-810");
+const sameNumber = (a: string | undefined, b: string | undefined) =>
+  a !== undefined && b !== undefined && compare(parseDecimal(a)!, parseDecimal(b)!) === 0;
+// biome-ignore lint/suspicious/noExplicitAny: other libraries' readings are untyped JSON
+type Json = any;
+const isoFrom = (ccyymmdd: string) =>
+  `${ccyymmdd.slice(0, 4)}-${ccyymmdd.slice(4, 6)}-${ccyymmdd.slice(6, 8)}`;
+
+describe("X12 810 corpus", () => {
+  it("has files to read", () => {
+    expect(files.length).toBeGreaterThan(5);
+  });
+
+  for (const file of files) {
+    it(`reads ${basename(file)} into invoices without fatal diagnostics`, async () => {
+      const result = await collect(parseX12(readCorpus(file), { file }));
+      expect(result.invoices.length).toBeGreaterThan(0);
+      expect(result.diagnostics.filter((d) => d.severity === "fatal")).toEqual([]);
+      for (const inv of result.invoices) {
+        expect(inv.invoiceNumber).not.toBe("");
+        expect(parseDecimal(inv.total)).toBeDefined();
+        expect(inv.source.format).toBe("x12");
+        expect(inv.source.segments!.first).toBeLessThan(inv.source.segments!.last);
+      }
+    });
+
+    it(`reads ${basename(file)} the same in 1, 7 and 4096-byte chunks`, async () => {
+      const bytes = readCorpus(file);
+      const whole = await collect(parseX12(bytes));
+      for (const size of [1, 7, 4096]) {
+        expect(await collect(parseX12(chunked(bytes, size)))).toEqual(whole);
+      }
+    });
+  }
+});
+
+describe("X12 810 cross-checks with other libraries' readings", () => {
+  it("bots-retailer-810-1: bots translator output", async () => {
+    const file = files.find((f) => f.includes("bots-retailer-810-1"))!;
+    const exp = (expectedFor(file) as { message: Record<string, unknown> }).message as Json;
+    const [inv] = (await collect(parseX12(readCorpus(file)))).invoices as [Invoice];
+    expect(inv.source.sender?.id).toBe(exp.sender);
+    expect(inv.source.receiver?.id).toBe(exp.receiver);
+    expect(inv.source.testIndicator).toBe(exp.testindicator);
+    expect(inv.invoiceNumber).toBe(exp.docnum);
+    expect(inv.invoiceDate).toBe(exp.docdtm);
+    expect(inv.purchaseOrder?.number).toBe(exp.ordernumber);
+    expect(sameNumber(inv.total, exp.totalinvoiceamount)).toBe(true);
+    expect(sameNumber(inv.terms[0]?.discountPercent, exp.termsdiscountpercent)).toBe(true);
+    expect(sameNumber(inv.terms[0]?.discountDays, exp.termsdiscountdaysdue)).toBe(true);
+    const parties = exp.partys.party as Record<string, string>[];
+    expect(inv.parties.map((p) => p.code)).toEqual(parties.map((p) => p.qual));
+    for (const [i, p] of parties.entries()) {
+      const got = inv.parties[i] as Party;
+      expect(got.name).toBe(p.name1);
+      if (p.name2) expect(got.additionalNames).toContain(p.name2);
+      expect(got.address?.lines).toEqual([p.address1, p.address2].filter(Boolean));
+      expect(got.address?.city).toBe(p.city);
+      expect(got.address?.state).toBe(p.state);
+      expect(got.address?.postalCode).toBe(p.pcode);
+      expect(got.address?.country).toBe(p.country);
+    }
+    const lines = exp.lines.line as Record<string, string>[];
+    expect(inv.lines).toHaveLength(lines.length);
+    for (const [i, l] of lines.entries()) {
+      const got = inv.lines[i]!;
+      expect(got.lineNumber).toBe(l.linenum);
+      expect(got.itemIds.find((id) => id.kind === "vendor")?.value).toBe(l.suart);
+      expect(got.itemIds.find((id) => id.kind === "buyer")?.value).toBe(l.byart);
+      expect(sameNumber(got.quantity, l.invqua)).toBe(true);
+      expect(got.description).toBe(l.desc);
+      expect(sameNumber(got.unitPrice, l.price)).toBe(true);
+      expect(got.unit).toBe(l.ordunit);
+    }
+  });
+
+  it("fromedi-vics-newline: fromedi's partial reading", async () => {
+    const file = files.find((f) => f.includes("fromedi-vics-newline"))!;
+    const exp = expectedFor(file) as Json;
+    const result = await collect(parseX12(readCorpus(file)));
+    const [inv] = result.invoices as [Invoice];
+    expect(inv.source.sender).toEqual({ qualifier: exp.sender_qualifier, id: exp.sender_id });
+    expect(inv.source.receiver).toEqual({ qualifier: exp.receiver_qualifier, id: exp.receiver_id });
+    expect(inv.source.interchangeControlNumber).toBe(exp.control_number);
+    expect(inv.source.testIndicator).toBe(exp.usage_indicator);
+    const group = exp.groups[0];
+    expect(inv.source.groupControlNumber).toBe(group.control_number);
+    expect(inv.source.version).toBe(group["version/release/identifier_code"]);
+    const tx = group.transactions[0];
+    expect(inv.source.documentType).toBe(tx.identifier_code);
+    expect(inv.source.transactionControlNumber).toBe(tx.control_number);
+    expect(inv.invoiceNumber).toBe(tx.invoice_number);
+    expect(inv.invoiceDate).toBe(isoFrom(tx.invoice_date));
+    expect(inv.purchaseOrder).toEqual({ number: tx.order_number, date: isoFrom(tx.order_date) });
+    expect(inv.references.find((r) => r.qualifier === "DP")?.value).toBe(tx.department_number);
+    expect(inv.references.find((r) => r.qualifier === "IA")?.value).toBe(tx.internal_vendor_number);
+    for (const [i, n] of (tx.names as Record<string, string>[]).entries()) {
+      const p = inv.parties[i]!;
+      expect(p.code).toBe(n.entity_id_code);
+      expect(p.name ?? "").toBe(n.name);
+      expect(p.idQualifier).toBe(n.id_code_qualifier);
+      expect(p.id).toBe(n.id_code);
+    }
+    expect(inv.lines).toHaveLength(tx.IT1s.length);
+    // fromedi keeps TDS01 raw; the element is N2, so 21740 is 217.40.
+    expect(inv.total).toBe("217.40");
+    expect(sameNumber(inv.total, String(Number(tx.total_amount) / 100))).toBe(true);
+    // The file's own envelope errors, located.
+    const se = result.diagnostics.find((d) => d.code === "X12.SegmentCountMismatch")!;
+    expect(se.location).toMatchObject({ segmentId: "SE", element: 1 });
+    expect(se.ack?.set).toBe("4");
+    const iea = result.diagnostics.find((d) => d.location.segmentId === "IEA")!;
+    expect(iea).toMatchObject({ code: "X12.ControlNumberMismatch", ack: { ta1: "001" } });
+  });
+});
+
+describe("X12 810 mapping", () => {
+  const read = async (name: string) => collect(parseX12(readCorpus(files.find((f) => f.includes(name))!)));
+
+  it("reads N2 implied decimals in TDS and SAC, and checks lines + charges - allowances against TDS", async () => {
+    const walmart = await read("oopfactory-walmart");
+    const inv = walmart.invoices[0]!;
+    expect(inv.total).toBe("3875.30");
+    expect(inv.lines[0]!.amount).toBe("3898.80");
+    expect(inv.lines[0]!.charges).toEqual([
+      { kind: "allowance", code: "I410", amount: "23.50", handlingCode: "02" },
+    ]);
+    expect(codes(walmart)).not.toContain("X12.810.TotalMismatch");
+    const tempur = await read("oopfactory-tempurpedic");
+    expect(tempur.invoices[0]!.total).toBe("56358.00");
+    expect(tempur.invoices[0]!.totals.lines).toBe("56358");
+  });
+
+  it("warns (never rejects) when TDS does not match the lines, and hints at a missing implied decimal", async () => {
+    const maersk = await read("x12types-maersk");
+    const warning = maersk.diagnostics.find((d) => d.code === "X12.810.TotalMismatch")!;
+    expect(warning.severity).toBe("warning");
+    expect(warning.message).toContain("implied decimals");
+    expect(maersk.invoices).toHaveLength(1);
+    expect(maersk.invoices[0]!.currency).toBe("GBP");
+    expect(maersk.invoices[0]!.taxes[0]).toMatchObject({ type: "TX", amount: "0" });
+  });
+
+  it("reads several sets per group, pipe separators, empty UOM and the CTT hash total", async () => {
+    expect((await read("staedi-simple810")).invoices.map((i) => i.lines.length)).toEqual([7, 2]);
+    const pipe = await read("stupidedi-in810-pipe");
+    const inv = pipe.invoices[0]!;
+    expect(inv.lines[0]!.unit).toBeUndefined();
+    expect(inv.lines[0]!.itemIds[0]).toEqual({ kind: "ean", qualifier: "EN", value: "9781501331978" });
+    expect(inv.totals.hashTotal).toBe("5");
+    expect(codes(pipe).filter((c) => c.startsWith("X12.810"))).toEqual([]);
+  });
+
+  it("reads free-text terms and lines without a price", async () => {
+    const staedi = await read("staedi-simple810");
+    expect(staedi.invoices[0]!.terms[0]).toMatchObject({
+      typeCode: "01",
+      discountPercent: "1.000",
+      description: "1/15 NET 30",
+    });
+    const noPrice = await read("bots-supplier-810-3");
+    expect(noPrice.invoices[0]!.lines[0]!.unitPrice).toBeUndefined();
+    expect(noPrice.invoices[0]!.lines[0]!.amount).toBeUndefined();
+  });
+
+  it("reads a 5010 810 whose ISA11 is U (no repetition separator)", async () => {
+    const r = await read("x12types-edi2xml-5010");
+    expect(r.invoices[0]!.source.version).toBe("005010");
+    expect(r.invoices[0]!.total).toBe("57.70");
+  });
+});
