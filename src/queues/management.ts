@@ -1,3 +1,4 @@
+import { isUniqueViolation } from "../store/errors.js";
 import {
   COMPUTED_ATTRIBUTES,
   firstDifference,
@@ -92,11 +93,9 @@ export async function createQueue(
       [name, fifo ? 1 : 0, JSON.stringify(attributes), JSON.stringify(tags), now],
     );
   } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
     // Another process created it in the meantime: the same answer as if it had been first.
-    ctx.catalog.forget(name);
-    const raced = await ctx.catalog.find(name);
-    if (!raced) throw error;
-    return matchExisting(raced, given);
+    return matchExisting(await ctx.catalog.fresh(name), given);
   }
   return refOf(await ctx.catalog.fresh(name));
 }

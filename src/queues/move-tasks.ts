@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { isUniqueViolation } from "../store/errors.js";
 import type { Queue } from "./catalog.js";
 import { type QueueContext, queueChannel } from "./context.js";
 import { invalidParameter, invalidParameterValue, resourceNotFound } from "./errors.js";
@@ -78,11 +79,7 @@ export async function startMessageMoveTask(
       [handle, source.id, source.arn, input.destinationArn ?? null, rate ?? null, Number(count?.n ?? 0), now],
     );
   } catch (error) {
-    const [active] = await ctx.store.query(
-      "SELECT id FROM move_tasks WHERE source_queue_id = $1 AND status IN ('RUNNING', 'CANCELLING')",
-      [source.id],
-    );
-    if (!active) throw error;
+    if (!isUniqueViolation(error)) throw error;
     throw invalidParameterValue(
       "There is already a task running. Only one active task is allowed for a source queue arn at a given time.",
     );
