@@ -1,0 +1,221 @@
+/**
+ * The queue benchmark: every system is measured in a process of its own (bench/queues/measure.ts),
+ * one at a time, then the markdown report is printed and written to docs/benchmarks.md
+ * (section `## Queues`).
+ *
+ * The repetitions go round-robin: for each concurrency level every system warms up, then round
+ * r runs repetition r of every system in turn (the order rotating each round). Only one system
+ * works at any moment, and a slow patch of the shared machine hits all systems alike instead of
+ * the one that happened to be running.
+ *
+ *   npm run bench -- queues [--messages 20000] [--warmup 2000] [--repetitions 5] [--loops 1,4]
+ *     [--systems inflow-sqlite,inflow-postgres,pg-boss,graphile-worker,http-sqlite,http-postgres]
+ *     [--no-statements] [--docs | --no-docs]
+ *
+ * Environment: INFLOW_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
+ * BENCH_MESSAGES, BENCH_WARMUP, BENCH_REPETITIONS, BENCH_LOOPS as defaults for the flags.
+ * The docs are written by default when every system was measured; --docs / --no-docs decide.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { availableParallelism, cpus, loadavg, platform, release } from "node:os";
+import { join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import Database from "better-sqlite3";
+import { DEFAULT_OPTIONS, databaseUrl, median, postgresVersion, redactUrl } from "./common.js";
+import type { Request, Response } from "./measure.js";
+import { type Machine, renderSection, type SystemResult, writeSection } from "./report.js";
+import { SYSTEMS, type SystemSpec } from "./systems.js";
+
+const ROOT = fileURLToPath(new URL("../../", import.meta.url));
+const MEASURE = join(ROOT, "bench/queues/measure.ts");
+const DOCS = join(ROOT, "docs/benchmarks.md");
+const STATEMENT_RUN_MESSAGES = 1000;
+
+export async function main(args: string[], command: string): Promise<void> {
+  const { values } = parseArgs({
+    args,
+    options: {
+      messages: { type: "string", default: process.env.BENCH_MESSAGES ?? String(DEFAULT_OPTIONS.messages) },
+      warmup: { type: "string", default: process.env.BENCH_WARMUP ?? String(DEFAULT_OPTIONS.warmup) },
+      repetitions: {
+        type: "string",
+        default: process.env.BENCH_REPETITIONS ?? String(DEFAULT_OPTIONS.repetitions),
+      },
+      loops: { type: "string", default: process.env.BENCH_LOOPS ?? DEFAULT_OPTIONS.loops.join(",") },
+      systems: { type: "string" },
+      "no-statements": { type: "boolean", default: false },
+      docs: { type: "boolean" },
+      "no-docs": { type: "boolean", default: false },
+    },
+  });
+  const messages = positive(values.messages, "--messages");
+  const warmup = nonNegative(values.warmup, "--warmup");
+  const repetitions = positive(values.repetitions, "--repetitions");
+  const loops = values.loops.split(",").map((value) => positive(value, "--loops"));
+  const selected = values.systems
+    ? values.systems.split(",").map((name) => {
+        const spec = SYSTEMS.find((system) => system.name === name.trim());
+        if (!spec)
+          throw new Error(`Unknown system "${name}"; known: ${SYSTEMS.map((s) => s.name).join(", ")}`);
+        return spec;
+      })
+    : [...SYSTEMS];
+  const writeDocs = values["no-docs"] ? false : (values.docs ?? selected.length === SYSTEMS.length);
+
+  const machine = await describeMachine();
+  const loads: number[] = [];
+  const children = selected.map((spec) => ({ spec, child: startChild(spec), result: emptyResult(spec) }));
+  try {
+    for (const entry of children) {
+      const response = await entry.child.request({ op: "open" });
+      if (!response.ok) entry.result.error = `open: ${response.error}`;
+      if (response.server) entry.result.server = response.server;
+    }
+    const live = () => children.filter((entry) => !entry.result.error);
+    for (const level of loops) {
+      const runs = new Map(children.map((entry) => [entry.spec.name, [] as NonNullable<Response["run"]>[]]));
+      process.stderr.write(`\n== ${level} loop(s): warm-up\n`);
+      for (const entry of live()) {
+        if (warmup === 0) break;
+        const response = await entry.child.request({ op: "warmup", messages: warmup, loops: level });
+        if (!response.ok) entry.result.error = `warm-up, ${level} loops: ${response.error}`;
+      }
+      for (let round = 0; round < repetitions; round++) {
+        process.stderr.write(`== ${level} loop(s): round ${round + 1}/${repetitions}\n`);
+        const order = rotate(live(), round);
+        for (const entry of order) {
+          loads.push(loadavg()[0]!);
+          const response = await entry.child.request({ op: "run", messages, loops: level });
+          if (response.ok && response.run) runs.get(entry.spec.name)!.push(response.run);
+          else entry.result.error = `run, ${level} loops: ${response.error}`;
+        }
+      }
+      for (const entry of children) {
+        const measured = runs.get(entry.spec.name)!;
+        if (measured.length === 0) continue;
+        entry.result.levels.push({
+          loops: level,
+          runs: measured,
+          medianPerSecond: median(measured.map((run) => run.perSecond)),
+        });
+      }
+    }
+    if (!values["no-statements"]) {
+      for (const entry of live()) {
+        if (entry.spec.transport !== "in-process" || entry.spec.backend !== "postgres") continue;
+        const response = await entry.child.request({ op: "statements", messages: STATEMENT_RUN_MESSAGES });
+        if (response.ok && response.statements) entry.result.statements = response.statements;
+      }
+    }
+  } finally {
+    for (const entry of children) await entry.child.close();
+  }
+
+  machine.load = loads.length > 0 ? [Math.min(...loads), Math.max(...loads)] : [0, 0];
+  const section = renderSection({
+    command,
+    machine,
+    messages,
+    warmup,
+    repetitions,
+    loops,
+    databaseUrl: redactUrl(databaseUrl()),
+    results: children.map((entry) => entry.result),
+  });
+  process.stdout.write(`\n${section}\n`);
+  if (writeDocs) {
+    writeSection(DOCS, section);
+    process.stderr.write(`Wrote the "## Queues" section of ${DOCS}\n`);
+  } else {
+    process.stderr.write("Not writing docs/benchmarks.md (a subset of systems, or --no-docs).\n");
+  }
+  if (children.some((entry) => entry.result.error)) process.exitCode = 1;
+}
+
+function emptyResult(spec: SystemSpec): SystemResult {
+  return {
+    system: spec.name,
+    label: spec.label,
+    backend: spec.backend,
+    transport: spec.transport,
+    levels: [],
+  };
+}
+
+function rotate<T>(items: T[], by: number): T[] {
+  if (items.length === 0) return items;
+  const shift = by % items.length;
+  return [...items.slice(shift), ...items.slice(0, shift)];
+}
+
+/** A measuring process for one system, answering one request at a time. */
+function startChild(spec: SystemSpec) {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", MEASURE, spec.name], {
+    cwd: ROOT,
+    stdio: ["pipe", "pipe", "inherit"],
+    // The SDK's notice about future Node.js versions is noise in a benchmark log.
+    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" },
+  });
+  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  let exited = false;
+  child.on("exit", () => {
+    exited = true;
+  });
+  const request = async (message: Request): Promise<Response> => {
+    if (exited) return { ok: false, error: "the measuring process has exited" };
+    child.stdin!.write(`${JSON.stringify(message)}\n`);
+    const next = await answers.next();
+    if (next.done) return { ok: false, error: "the measuring process exited without answering" };
+    return JSON.parse(next.value) as Response;
+  };
+  return {
+    request,
+    async close() {
+      if (exited) return;
+      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      await request({ op: "close" });
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+async function describeMachine(): Promise<Machine> {
+  let postgres = "unreachable";
+  try {
+    postgres = await postgresVersion();
+  } catch (error) {
+    postgres = `unreachable (${(error as Error).message})`;
+  }
+  const memory = new Database(":memory:");
+  const sqlite = (memory.prepare("SELECT sqlite_version() AS v").get() as { v: string }).v;
+  memory.close();
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+    node: process.version,
+    postgres,
+    sqlite,
+    platform: `${platform()} ${release()}`,
+    load: [0, 0],
+  };
+}
+
+function positive(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0)
+    throw new Error(`${flag} must be a positive integer, not "${value}"`);
+  return number;
+}
+
+function nonNegative(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0)
+    throw new Error(`${flag} must be an integer >= 0, not "${value}"`);
+  return number;
+}
