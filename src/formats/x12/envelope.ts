@@ -38,6 +38,8 @@ export interface GroupInfo {
   /** GS08, e.g. 004010, 004010VICS, 005010X231A1. */
   version: string;
   setCount: number;
+  /** GE01 as the sender wrote it (AK902 repeats it). */
+  statedSetCount?: string;
   controlNumbers: Set<string>;
   diagnostics: Diagnostic[];
   closed: boolean;
@@ -69,6 +71,8 @@ export interface EnvelopeHandler {
   /** A segment inside ST..SE (ST and SE excluded); `position` is its place in the set, ST = 1. */
   setSegment?(set: SetInfo, segment: Segment, position: number): void;
   setEnd?(set: SetInfo): void;
+  /** TA1, ISB, ISE between ISA and the first GS. */
+  serviceSegment?(ic: InterchangeInfo, segment: Segment): void;
 }
 
 export interface Envelope {
@@ -444,6 +448,7 @@ export function createEnvelope(handler: EnvelopeHandler): Envelope {
     }
     closeSet(undefined, seg);
     const count = el(seg, 1).trim();
+    g.statedSetCount = count;
     if (Number(count) !== g.setCount || count === "") {
       emit(
         g,
@@ -533,7 +538,10 @@ export function createEnvelope(handler: EnvelopeHandler): Envelope {
         return;
       }
       // Interchange-level service segments: TA1 (an acknowledgement riding along), ISB/ISE (X12.58 security).
-      if (!group && ic && (seg.id === "TA1" || seg.id === "ISB" || seg.id === "ISE")) return;
+      if (!group && ic && (seg.id === "TA1" || seg.id === "ISB" || seg.id === "ISE")) {
+        handler.serviceSegment?.(ic, seg);
+        return;
+      }
       emit(
         group ?? ic,
         "X12.UnexpectedSegment",
