@@ -116,20 +116,33 @@ function toMessage(
   };
 }
 
+interface Attempt {
+  messages: ReceivedMessage[];
+  /** Rows were dropped or dead-lettered and none delivered: looking again may find more. */
+  cleared: boolean;
+}
+
 /**
- * One receive attempt, in one transaction: expired messages are dropped, messages received
- * maxReceiveCount times already move to the dead-letter queue, the rest are handed out.
+ * One receive attempt: expired messages are dropped, messages received maxReceiveCount times
+ * already move to the dead-letter queue, the rest are handed out.
  */
 async function receiveOnce(
   ctx: QueueContext,
   queue: Queue,
   limit: number,
   visibilitySeconds: number,
-): Promise<{ messages: ReceivedMessage[]; cleared: boolean }> {
+): Promise<Attempt> {
   const redrive = queue.config.redrivePolicy;
   const deadLetterQueue = redrive
     ? await ctx.catalog.find(ctx.nameFromArn(redrive.deadLetterTargetArn) ?? "")
     : undefined;
+  const deadLetter =
+    redrive && deadLetterQueue
+      ? { queue: deadLetterQueue, maxReceiveCount: redrive.maxReceiveCount }
+      : undefined;
+  if (ctx.store.dialect === "postgres" && !queue.fifo) {
+    return receiveOnceInOneStatement(ctx, queue, limit, visibilitySeconds, deadLetter);
+  }
   return ctx.store.transaction(async (tx) => {
     const now = ctx.now();
     const retentionCutoff = now - queue.config.messageRetentionPeriod * 1000;
@@ -139,21 +152,20 @@ async function receiveOnce(
     const delivered: MessageRow[] = [];
     for (const row of rows) {
       if (row.sent_at <= retentionCutoff) expired.push(row.id);
-      else if (redrive && deadLetterQueue && row.receive_count >= redrive.maxReceiveCount)
-        deadLettered.push(row.id);
+      else if (deadLetter && row.receive_count >= deadLetter.maxReceiveCount) deadLettered.push(row.id);
       else delivered.push(row);
     }
     if (expired.length > 0) {
       const [clause, ids] = inIds(tx.dialect, "id", 1, expired);
       await tx.run(`DELETE FROM messages WHERE ${clause}`, [ids]);
     }
-    if (deadLettered.length > 0 && deadLetterQueue) {
+    if (deadLettered.length > 0 && deadLetter) {
       const [clause, ids] = inIds(tx.dialect, "id", 1, deadLettered);
       await tx.run(
         `UPDATE messages SET queue_id = $2, dead_letter_source_arn = $3, visible_at = $4 WHERE ${clause}`,
-        [ids, deadLetterQueue.id, queue.arn, now],
+        [ids, deadLetter.queue.id, queue.arn, now],
       );
-      tx.signal(queueChannel(deadLetterQueue.id));
+      tx.signal(queueChannel(deadLetter.queue.id));
     }
     // Rows dropped or dead-lettered made room: the caller looks again at once.
     if (delivered.length === 0) return { messages: [], cleared: rows.length > 0 };
@@ -176,6 +188,68 @@ async function receiveOnce(
       cleared: false,
     };
   });
+}
+
+/**
+ * The same attempt for a standard queue on PostgreSQL, as one statement: one round trip instead
+ * of four (BEGIN, pick, update, COMMIT), which is most of the cost of a receive over the network.
+ * Its data-modifying CTEs all run, each on its own share of the picked rows.
+ */
+async function receiveOnceInOneStatement(
+  ctx: QueueContext,
+  queue: Queue,
+  limit: number,
+  visibilitySeconds: number,
+  deadLetter: { queue: Queue; maxReceiveCount: number } | undefined,
+): Promise<Attempt> {
+  const now = ctx.now();
+  const rows = await ctx.store.query<MessageRow & { picked: number; dead: number }>(
+    `WITH picked AS (
+       SELECT id, sent_at, receive_count FROM messages
+       WHERE queue_id = $1 AND visible_at <= $2
+       ORDER BY visible_at, id LIMIT $3
+       FOR UPDATE SKIP LOCKED
+     ),
+     expired AS (
+       DELETE FROM messages WHERE id IN (SELECT id FROM picked WHERE sent_at <= $4)
+     ),
+     dead AS (
+       UPDATE messages SET queue_id = $6, dead_letter_source_arn = $7, visible_at = $2
+       WHERE $6::bigint IS NOT NULL
+         AND id IN (SELECT id FROM picked WHERE sent_at > $4 AND receive_count >= $5)
+       RETURNING id
+     ),
+     delivered AS (
+       UPDATE messages m SET receive_count = m.receive_count + 1, visible_at = $8, received_at = $2,
+         first_received_at = COALESCE(m.first_received_at, $2)
+       FROM picked p
+       WHERE m.id = p.id AND p.sent_at > $4 AND ($6::bigint IS NULL OR p.receive_count < $5)
+       RETURNING ${COLUMNS.split(", ")
+         .map((column) => `m.${column}`)
+         .join(", ")}
+     )
+     SELECT (SELECT COUNT(*) FROM picked) AS picked, (SELECT COUNT(*) FROM dead) AS dead, d.*
+     FROM (SELECT 1) AS one LEFT JOIN delivered d ON true`,
+    [
+      queue.id,
+      now,
+      limit,
+      now - queue.config.messageRetentionPeriod * 1000,
+      deadLetter?.maxReceiveCount ?? 0,
+      deadLetter?.queue.id ?? null,
+      queue.arn,
+      now + visibilitySeconds * 1000,
+    ],
+  );
+  const summary = rows[0]!;
+  if (summary.dead > 0 && deadLetter) ctx.store.signal(queueChannel(deadLetter.queue.id));
+  const delivered = rows.filter((row) => row.id !== null).sort((a, b) => a.id - b.id);
+  if (delivered.length === 0) return { messages: [], cleared: summary.picked > 0 };
+  // RETURNING gives the new values: the receive count after this receive, the first receive time.
+  return {
+    messages: delivered.map((row) => toMessage(queue, row, row.receive_count, row.first_received_at ?? now)),
+    cleared: false,
+  };
 }
 
 /** When the next message of the queue becomes visible (a delay or visibility timeout ends), if any. */

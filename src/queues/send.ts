@@ -89,7 +89,7 @@ function rowValues(ctx: QueueContext, queue: Queue, prepared: Prepared, sentAt: 
   ];
 }
 
-/** Standard queues: one multi-row INSERT for the whole batch. */
+/** Standard queues: one multi-row INSERT for the whole batch, atomic on its own. */
 async function insertStandard(
   ctx: QueueContext,
   db: Queryable,
@@ -151,11 +151,14 @@ async function insertFifo(
 export async function sendMessage(ctx: QueueContext, name: string, input: SendInput): Promise<SendResult> {
   const queue = await ctx.catalog.get(name);
   const prepared = prepare(queue, input);
+  if (!queue.fifo) {
+    await insertStandard(ctx, ctx.store, queue, [prepared]);
+    ctx.store.signal(queueChannel(queue.id));
+    return resultOf(prepared, prepared.messageId);
+  }
   return ctx.store.transaction(async (tx) => {
     tx.signal(queueChannel(queue.id));
-    if (queue.fifo) return insertFifo(ctx, tx, queue, prepared);
-    await insertStandard(ctx, tx, queue, [prepared]);
-    return resultOf(prepared, prepared.messageId);
+    return insertFifo(ctx, tx, queue, prepared);
   });
 }
 
@@ -182,21 +185,23 @@ export async function sendMessageBatch(
     }
   }
   if (accepted.length === 0) return result;
-  await ctx.store.transaction(async (tx) => {
-    tx.signal(queueChannel(queue.id));
-    if (queue.fifo) {
-      for (const { id, prepared } of accepted)
-        result.successful.push({ id, ...(await insertFifo(ctx, tx, queue, prepared)) });
-      return;
-    }
+  if (!queue.fifo) {
+    // One multi-row INSERT is atomic by itself: no explicit transaction, one round trip.
     await insertStandard(
       ctx,
-      tx,
+      ctx.store,
       queue,
       accepted.map((a) => a.prepared),
     );
+    ctx.store.signal(queueChannel(queue.id));
     for (const { id, prepared } of accepted)
       result.successful.push({ id, ...resultOf(prepared, prepared.messageId) });
+    return result;
+  }
+  await ctx.store.transaction(async (tx) => {
+    tx.signal(queueChannel(queue.id));
+    for (const { id, prepared } of accepted)
+      result.successful.push({ id, ...(await insertFifo(ctx, tx, queue, prepared)) });
   });
   return result;
 }
