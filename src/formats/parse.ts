@@ -2,6 +2,9 @@
  * One entry point over all formats: picks the parser (given, or detected from the first bytes) and streams
  * invoices and diagnostics. `parseAll` is the convenience for a Buffer or small file.
  */
+
+import type { CsvProfile } from "./csv/profiles.js";
+import { parseCsv } from "./csv/reader.js";
 import { detectFormat, peek } from "./detect.js";
 import { type Diagnostic, diagnostic } from "./diagnostics.js";
 import type { Invoice, ParseEvent, SourceFormat } from "./invoice.js";
@@ -14,6 +17,9 @@ export interface ParseOptions {
   file?: string;
   /** Text encoding; default: UTF-8, falling back to Windows-1252. A CSV profile may set its own. */
   encoding?: TextEncoding;
+  /** CSV: the profile (default: the built-in one, recognised by header names) and a detail file. */
+  profile?: CsvProfile;
+  detail?: ByteSource;
 }
 
 export async function* parseInvoices(
@@ -47,6 +53,13 @@ export async function* parseInvoices(
   switch (format) {
     case "x12":
       yield* parseX12(input, common);
+      return;
+    case "csv":
+      yield* parseCsv(input, {
+        ...common,
+        ...(options.profile ? { profile: options.profile } : {}),
+        ...(options.detail ? { detail: options.detail } : {}),
+      });
       return;
     default:
       yield {

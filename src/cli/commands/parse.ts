@@ -1,6 +1,7 @@
 import { once } from "node:events";
-import { createReadStream, existsSync, statSync } from "node:fs";
+import { createReadStream, existsSync, readFileSync, statSync } from "node:fs";
 import { type Command, Option } from "commander";
+import { BUILTIN_PROFILES, type CsvProfile, checkProfile } from "../../formats/csv/profiles.js";
 import { add, format, parseDecimal, ZERO } from "../../formats/decimal.js";
 import { formatDiagnostic } from "../../formats/diagnostics.js";
 import { parseInvoices, unreadable } from "../../formats/parse.js";
@@ -11,6 +12,8 @@ interface ParseCommandOptions {
   format: "auto" | "x12" | "edifact" | "csv" | "json";
   summary?: boolean;
   encoding?: TextEncoding;
+  profile?: string;
+  detail?: string;
 }
 
 export function registerParse(program: Command): void {
@@ -31,6 +34,14 @@ export function registerParse(program: Command): void {
       ]),
     )
     .option(
+      "--profile <name|file>",
+      `CSV profile: a built-in name (${Object.keys(BUILTIN_PROFILES).join(", ")}) or a JSON profile file (see docs/formats.md)`,
+    )
+    .option(
+      "--detail <file>",
+      "CSV: the detail (lines) file of a header/detail pair; FILE is then the header file",
+    )
+    .option(
       "--summary",
       'print one JSON object {"invoices", "lines", "total", "warnings"} instead of the invoices',
     )
@@ -43,15 +54,44 @@ async function write(text: string): Promise<void> {
   if (!process.stdout.write(text)) await once(process.stdout, "drain");
 }
 
-async function parseCommand(file: string, options: ParseCommandOptions): Promise<number> {
+function loadProfile(ref: string): CsvProfile {
+  const builtin = BUILTIN_PROFILES[ref];
+  if (builtin) return builtin;
+  if (!existsSync(ref)) {
+    throw new CliError(
+      `--profile ${ref}: neither a built-in profile (${Object.keys(BUILTIN_PROFILES).join(", ")}) nor a file`,
+    );
+  }
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(ref, "utf8"));
+  } catch (e) {
+    throw new CliError(`--profile ${ref}: not JSON (${(e as Error).message})`);
+  }
+  const problems = checkProfile(value);
+  if (problems.length > 0) throw new CliError(`--profile ${ref}: ${problems.join("; ")}`);
+  return value as CsvProfile;
+}
+
+const checkFile = (file: string) => {
   if (!existsSync(file) || !statSync(file).isFile()) throw new CliError(`${file}: no such file`);
+};
+
+async function parseCommand(file: string, options: ParseCommandOptions): Promise<number> {
+  checkFile(file);
+  if (options.detail) checkFile(options.detail);
+  const profile = options.profile ? loadProfile(options.profile) : undefined;
+  // A profile or a detail file only makes sense for CSV.
+  const formatName = options.format === "auto" && (profile || options.detail) ? "csv" : options.format;
   let lines = 0;
   let total = ZERO;
   const counts = { invoices: 0, fatal: 0, errors: 0, warnings: 0 };
   const events = parseInvoices(createReadStream(file), {
-    format: options.format,
+    format: formatName,
     file,
     ...(options.encoding ? { encoding: options.encoding } : {}),
+    ...(profile ? { profile } : {}),
+    ...(options.detail ? { detail: createReadStream(options.detail) } : {}),
   });
   for await (const event of events) {
     if (event.kind === "diagnostic") {
