@@ -1,0 +1,106 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { createQueues } from "../../queues/service.js";
+import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
+import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
+import { CliError } from "../errors.js";
+
+interface ServeOptions {
+  data: string;
+  database?: string;
+  host: string;
+  port: number;
+  publicUrl?: string;
+}
+
+export function registerServe(program: Command): void {
+  program
+    .command("serve")
+    .description("Run Inflow in one process: the AWS endpoints (SQS) and the queues' background work.")
+    .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
+    .addOption(
+      new Option(
+        "--database <url>",
+        "PostgreSQL URL instead of SQLite (postgres://...; ?schema=NAME)",
+      ).conflicts("data"),
+    )
+    .option("--host <host>", "address to listen on", DEFAULT_HOST)
+    .option("--port <port>", "port to listen on (0: any free port)", parsePort, DEFAULT_PORT)
+    .option(
+      "--public-url <url>",
+      "base of the queue URLs handed out (default: the host each caller used)",
+      parseUrl,
+    )
+    .action(serve);
+}
+
+async function serve(options: ServeOptions): Promise<void> {
+  const store = await openStore(
+    options.database ? { databaseUrl: options.database } : { dataDir: options.data },
+  );
+  const queues = createQueues(store);
+  queues.startBackground();
+  const app = await buildServer({ queues, publicUrl: options.publicUrl, logger: { level: "warn" } });
+  const shutdown = async () => {
+    await app.close();
+    await queues.close();
+    await store.close();
+  };
+
+  let address: string;
+  try {
+    address = await app.listen({ host: options.host, port: options.port });
+  } catch (error) {
+    await shutdown();
+    throw listenError(error, options.host, options.port);
+  }
+  // `store.location` never carries a password.
+  process.stdout.write(`Inflow listening on ${address} (data: ${store.location})\n`);
+
+  const signal = await nextShutdownSignal();
+  process.stdout.write(`Received ${signal}, shutting down\n`);
+  // A second signal means "now": skip the graceful part.
+  const force = () => process.exit(1);
+  process.once("SIGINT", force).once("SIGTERM", force);
+  await shutdown();
+}
+
+function nextShutdownSignal(): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    const on = (signal: NodeJS.Signals) => {
+      process.off("SIGINT", on).off("SIGTERM", on);
+      resolve(signal);
+    };
+    process.on("SIGINT", on).on("SIGTERM", on);
+  });
+}
+
+function listenError(error: unknown, host: string, port: number): Error {
+  switch ((error as NodeJS.ErrnoException).code) {
+    case "EADDRINUSE":
+      return new CliError(`Port ${port} on ${host} is already in use; choose another with --port.`);
+    case "EACCES":
+      return new CliError(`Not allowed to listen on ${host}:${port}; choose a port above 1023 with --port.`);
+    case "EADDRNOTAVAIL":
+    case "ENOTFOUND":
+      return new CliError(`Cannot listen on ${host}: it is not an address of this machine.`);
+    default:
+      return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+function parsePort(value: string): number {
+  const port = Number(value);
+  if (!/^\d+$/.test(value) || port > 65_535)
+    throw new InvalidArgumentError("expected a port number, 0 to 65535.");
+  return port;
+}
+
+function parseUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === "http:" || url.protocol === "https:") return value;
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError("expected an http(s) URL such as http://queues.example.com:4566.");
+}
