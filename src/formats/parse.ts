@@ -8,6 +8,7 @@ import { parseCsv } from "./csv/reader.js";
 import { detectFormat, peek } from "./detect.js";
 import { type Diagnostic, diagnostic } from "./diagnostics.js";
 import type { Invoice, ParseEvent, SourceFormat } from "./invoice.js";
+import { parseJson } from "./json/reader.js";
 import type { ByteSource, TextEncoding } from "./text.js";
 import { parseX12 } from "./x12/parse.js";
 
@@ -53,6 +54,9 @@ export async function* parseInvoices(
   switch (format) {
     case "x12":
       yield* parseX12(input, common);
+      return;
+    case "json":
+      yield* parseJson(input, common);
       return;
     case "csv":
       yield* parseCsv(input, {

@@ -533,7 +533,8 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
   for await (const { row, reader } of mapped(source, profile.columns, headerRow, builtin)) {
     const key = reader.key(keyFields);
     // A row with an empty key continues the current invoice (exports that print header fields once).
-    const continues = current && (key === current.key || (JSON.parse(key) as string[]).every((v) => v === ""));
+    const continues =
+      current && (key === current.key || (JSON.parse(key) as string[]).every((v) => v === ""));
     if (!continues) {
       if (current) {
         done.add(current.key);
