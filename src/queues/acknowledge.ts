@@ -58,7 +58,7 @@ export async function deleteMessageBatch(
   entries: Array<{ id: string; receiptHandle: string }>,
 ): Promise<BatchResult<object>> {
   const queue = await ctx.catalog.get(name);
-  checkBatch(entries);
+  checkBatch(entries, "DeleteMessageBatchRequestEntry");
   const result: BatchResult<object> = { successful: [], failed: [] };
   if (!queue.fifo) {
     // One statement for the whole batch: the common, hot path.
@@ -144,7 +144,7 @@ export async function changeMessageVisibilityBatch(
   entries: Array<{ id: string; receiptHandle: string; visibilityTimeout: number }>,
 ): Promise<BatchResult<object>> {
   const queue = await ctx.catalog.get(name);
-  checkBatch(entries);
+  checkBatch(entries, "ChangeMessageVisibilityBatchRequestEntry");
   const result: BatchResult<object> = { successful: [], failed: [] };
   await ctx.store.transaction(async (tx) => {
     for (const entry of entries) {

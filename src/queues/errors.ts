@@ -83,14 +83,10 @@ export const purgeQueueInProgress = (name: string) =>
     },
   );
 
-export const emptyBatchRequest = () =>
-  new QueueError(
-    "EmptyBatchRequest",
-    "There should be at least one SendMessageBatchRequestEntry in the request.",
-    {
-      queryCode: prefixed("EmptyBatchRequest"),
-    },
-  );
+export const emptyBatchRequest = (entryKind: string) =>
+  new QueueError("EmptyBatchRequest", `There should be at least one ${entryKind} in the request.`, {
+    queryCode: prefixed("EmptyBatchRequest"),
+  });
 
 export const tooManyEntriesInBatchRequest = (count: number) =>
   new QueueError(

@@ -24,6 +24,23 @@ const RECREATE_AFTER_MILLIS = 60_000;
 const PURGE_EVERY_MILLIS = 60_000;
 const MAX_LIST_RESULTS = 1000;
 
+const TOKEN_PREFIX = "after:";
+
+/** Page tokens carry the last name of the previous page; anything else is refused, not ignored. */
+function encodePageToken(lastName: string): string {
+  return Buffer.from(`${TOKEN_PREFIX}${lastName}`, "utf8").toString("base64url");
+}
+
+function decodePageToken(token: string | undefined): string {
+  if (token === undefined || token === "") return "";
+  const text = Buffer.from(token, "base64url").toString("utf8");
+  const name = text.slice(TOKEN_PREFIX.length);
+  if (!text.startsWith(TOKEN_PREFIX) || !/^[A-Za-z0-9_.-]{1,80}$/.test(name)) {
+    throw invalidParameter("NextToken", token, "Invalid NextToken value.");
+  }
+  return name;
+}
+
 const refOf = (queue: Queue): QueueRef => ({
   id: queue.id,
   name: queue.name,
@@ -128,11 +145,7 @@ export async function listQueues(
   ) {
     throw invalidParameter("MaxResults", maxResults, "MaxResults must be an integer between 1 and 1000.");
   }
-  let after = "";
-  if (nextToken) {
-    after = Buffer.from(nextToken, "base64url").toString("utf8");
-    if (!after) throw invalidParameter("NextToken", nextToken, "Invalid NextToken value.");
-  }
+  const after = decodePageToken(nextToken);
   const limit = maxResults ?? MAX_LIST_RESULTS;
   const rows = await ctx.store.query<{ name: string }>(
     `SELECT name FROM queues WHERE deleted_at IS NULL AND name > $1 AND substr(name, 1, $2) = $3
@@ -141,7 +154,7 @@ export async function listQueues(
   );
   const names = rows.slice(0, limit).map((row) => row.name);
   const more = rows.length > limit && maxResults !== undefined;
-  return more ? { names, nextToken: Buffer.from(names.at(-1)!, "utf8").toString("base64url") } : { names };
+  return more ? { names, nextToken: encodePageToken(names.at(-1)!) } : { names };
 }
 
 export async function getQueueAttributes(
@@ -219,12 +232,12 @@ export async function listDeadLetterSourceQueues(
   const sources = (await ctx.catalog.all())
     .filter((queue) => queue.config.redrivePolicy?.deadLetterTargetArn === target.arn)
     .map((queue) => queue.name);
-  const after = options.nextToken ? Buffer.from(options.nextToken, "base64url").toString("utf8") : "";
+  const after = decodePageToken(options.nextToken);
   const remaining = sources.filter((source) => source > after);
   const limit = options.maxResults ?? MAX_LIST_RESULTS;
   const names = remaining.slice(0, limit);
   return remaining.length > limit && options.maxResults !== undefined
-    ? { names, nextToken: Buffer.from(names.at(-1)!, "utf8").toString("base64url") }
+    ? { names, nextToken: encodePageToken(names.at(-1)!) }
     : { names };
 }
 

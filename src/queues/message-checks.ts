@@ -182,8 +182,8 @@ function checkSystemAttributes(attributes: MessageAttributes | undefined): void 
 }
 
 /** Checks the shape of a batch before any entry is acted on: count, ids, uniqueness. */
-export function checkBatch(entries: ReadonlyArray<{ id: string }>): void {
-  if (entries.length === 0) throw emptyBatchRequest();
+export function checkBatch(entries: ReadonlyArray<{ id: string }>, entryKind: string): void {
+  if (entries.length === 0) throw emptyBatchRequest(entryKind);
   if (entries.length > MAX_BATCH_ENTRIES) throw tooManyEntriesInBatchRequest(entries.length);
   const seen = new Set<string>();
   for (const entry of entries) {

@@ -299,6 +299,8 @@ export async function receiveMessage(
       if (messages.length > 0 || now >= deadline || input.signal?.aborted || closing.aborted) return messages;
       const next = await nextVisibleAt(ctx, queue, now);
       if (woken) continue;
+      // An abort that came while we were querying found no sleeper to wake: honour it here.
+      if (input.signal?.aborted || closing.aborted) return [];
       const until = Math.min(deadline, next ?? Number.POSITIVE_INFINITY, now + FALLBACK_POLL_MILLIS);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, Math.max(0, until - now));

@@ -172,7 +172,7 @@ export async function sendMessageBatch(
   entries: Array<SendInput & { id: string }>,
 ): Promise<BatchResult<SendResult>> {
   const queue = await ctx.catalog.get(name);
-  checkBatch(entries);
+  checkBatch(entries, "SendMessageBatchRequestEntry");
   checkBatchSize(entries);
   const result: BatchResult<SendResult> = { successful: [], failed: [] };
   const accepted: Array<{ id: string; prepared: Prepared }> = [];

@@ -121,6 +121,9 @@ describe.each(BACKENDS)("queue management on %s", (dialect) => {
     const second = await queues.listQueues({ prefix: "page-", maxResults: 2, nextToken: first.nextToken! });
     expect(second).toEqual({ names: ["page-c"] });
     expect((await errorOf(queues.listQueues({ maxResults: 0 }))).queryCode).toBe("InvalidParameterValue");
+    expect((await errorOf(queues.listQueues({ nextToken: "garbage" }))).queryCode).toBe(
+      "InvalidParameterValue",
+    );
   });
 
   it("tags and untags a queue", async () => {
