@@ -7,6 +7,7 @@ import type { CsvProfile } from "./csv/profiles.js";
 import { parseCsv } from "./csv/reader.js";
 import { detectFormat, peek } from "./detect.js";
 import { type Diagnostic, diagnostic } from "./diagnostics.js";
+import { parseEdifact } from "./edifact/parse.js";
 import type { Invoice, ParseEvent, SourceFormat } from "./invoice.js";
 import { parseJson } from "./json/reader.js";
 import type { ByteSource, TextEncoding } from "./text.js";
@@ -54,6 +55,9 @@ export async function* parseInvoices(
   switch (format) {
     case "x12":
       yield* parseX12(input, common);
+      return;
+    case "edifact":
+      yield* parseEdifact(input, common);
       return;
     case "json":
       yield* parseJson(input, common);

@@ -1,0 +1,69 @@
+/** EDIFACT invoices from bytes: tokenizer -> envelope -> INVOIC mapper, pushed per chunk. */
+import { type Diagnostic, diagnostic } from "../diagnostics.js";
+import type { ParseEvent } from "../invoice.js";
+import { type ByteSource, decodeText, type TextEncoding } from "../text.js";
+import { createEdifactEnvelope, type MessageInfo } from "./envelope.js";
+import { createInvoicMapper, type InvoicMapper } from "./invoic.js";
+import { createEdifactTokenizer } from "./tokenizer.js";
+
+export interface EdifactOptions {
+  file?: string;
+  encoding?: TextEncoding;
+}
+
+export async function* parseEdifact(
+  source: ByteSource,
+  options: EdifactOptions = {},
+): AsyncGenerator<ParseEvent> {
+  let out: ParseEvent[] = [];
+  let segments = 0;
+  const push = (d: Diagnostic) => out.push({ kind: "diagnostic", diagnostic: d });
+  const mappers = new WeakMap<MessageInfo, InvoicMapper>();
+  const envelope = createEdifactEnvelope({
+    diagnostic: push,
+    messageStart(m) {
+      if (m.type !== "INVOIC") {
+        push(
+          diagnostic(
+            "EDIFACT.NotAnInvoice",
+            "warning",
+            `message ${m.reference} is ${m.type || "untyped"}, not INVOIC; skipped`,
+            {
+              segment: m.unh.index,
+              segmentId: "UNH",
+              element: 2,
+            },
+          ),
+        );
+        return;
+      }
+      mappers.set(m, createInvoicMapper(m, push, options.file));
+    },
+    messageSegment(m, seg, position) {
+      mappers.get(m)?.segment(seg, position);
+    },
+    messageEnd(m) {
+      const invoice = mappers.get(m)?.finish();
+      if (invoice) out.push({ kind: "invoice", invoice });
+    },
+  });
+  const tokenizer = createEdifactTokenizer({
+    segment(seg) {
+      segments++;
+      envelope.segment(seg);
+    },
+    diagnostic: push,
+  });
+  for await (const text of decodeText(source, options.encoding ?? "auto")) {
+    tokenizer.push(text);
+    if (out.length > 0) {
+      yield* out;
+      out = [];
+    }
+  }
+  tokenizer.end();
+  envelope.end();
+  if (segments === 0)
+    push(diagnostic("EDIFACT.NoSegments", "fatal", "no EDIFACT segment found", { segment: 1 }));
+  yield* out;
+}
