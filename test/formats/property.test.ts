@@ -48,10 +48,14 @@ const edit = fc.record({
   length: fc.integer({ min: 1, max: 40 }),
 });
 
-function mutate(
-  bytes: Uint8Array,
-  edits: fc.RecordValue<{ at: number; kind: string; byte: number; length: number }>[],
-): Uint8Array {
+interface Edit {
+  at: number;
+  kind: string;
+  byte: number;
+  length: number;
+}
+
+function mutate(bytes: Uint8Array, edits: Edit[]): Uint8Array {
   let b = Buffer.from(bytes);
   for (const e of edits) {
     const at = b.length === 0 ? 0 : e.at % b.length;
