@@ -29,6 +29,7 @@ import { receiveMessage } from "./receive.js";
 import { sweepExpired } from "./retention.js";
 import { sendMessage, sendMessageBatch } from "./send.js";
 import type { Queues, QueuesOptions } from "./types.js";
+import { scopeToTransaction } from "./within.js";
 
 export const DEFAULT_REGION = "us-east-1";
 export const DEFAULT_ACCOUNT_ID = "000000000000";
@@ -93,6 +94,16 @@ export function createQueues(store: Store, options: QueuesOptions = {}): Queues 
     },
     listMessageMoveTasks: (sourceArn, maxResults) => listMessageMoveTasks(ctx, sourceArn, maxResults),
     cancelMessageMoveTask: (handle) => cancelMessageMoveTask(ctx, handle),
+    within(tx) {
+      const scoped = scopeToTransaction(ctx, tx);
+      return {
+        sendMessage: (name, input) => sendMessage(scoped, name, input),
+        sendMessageBatch: (name, entries) => sendMessageBatch(scoped, name, entries),
+        deleteMessage: (name, handle) => deleteMessage(scoped, name, handle),
+        changeMessageVisibility: (name, handle, seconds) =>
+          changeMessageVisibility(scoped, name, handle, seconds),
+      };
+    },
     startBackground() {
       if (background) return;
       background = setInterval(() => {

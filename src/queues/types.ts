@@ -16,6 +16,8 @@
  * - Group: FIFO messages with one MessageGroupId, delivered in order, one batch in flight at a time.
  */
 
+import type { Queryable } from "../store/types.js";
+
 export const MESSAGE_STATES = Object.freeze(["delayed", "visible", "inflight"] as const);
 export type MessageState = (typeof MESSAGE_STATES)[number];
 
@@ -116,6 +118,17 @@ export interface QueuesOptions {
   now?: () => number;
 }
 
+/** The message operations that can take part in a caller's transaction. */
+export interface TransactionalQueues {
+  sendMessage(name: string, input: SendInput): Promise<SendResult>;
+  sendMessageBatch(
+    name: string,
+    entries: Array<SendInput & { id: string }>,
+  ): Promise<BatchResult<SendResult>>;
+  deleteMessage(name: string, receiptHandle: string): Promise<void>;
+  changeMessageVisibility(name: string, receiptHandle: string, visibilityTimeout: number): Promise<void>;
+}
+
 export interface Queues {
   readonly region: string;
   readonly accountId: string;
@@ -169,6 +182,12 @@ export interface Queues {
   }): Promise<{ taskHandle: string }>;
   listMessageMoveTasks(sourceArn: string, maxResults?: number): Promise<MoveTask[]>;
   cancelMessageMoveTask(taskHandle: string): Promise<{ approximateNumberOfMessagesMoved: number }>;
+
+  /**
+   * The message operations bound to a transaction of the same store (`store.transaction(tx => ...)`):
+   * what they write commits or rolls back with the caller's other writes.
+   */
+  within(tx: Queryable): TransactionalQueues;
 
   /** Runs the background work of this process: message move tasks and retention sweeps. */
   startBackground(): void;

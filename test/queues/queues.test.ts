@@ -222,4 +222,25 @@ describe.each(BACKENDS)("queues on %s", (dialect) => {
     await queues.deleteQueue("twice");
     expect((await errorOf(queues.createQueue("twice"))).name).toBe("QueueDeletedRecently");
   });
+
+  it("sends and deletes inside a caller's transaction, committed or rolled back with it", async () => {
+    await queues.createQueue("transactional");
+    await store
+      .transaction(async (tx) => {
+        await queues.within(tx).sendMessage("transactional", { body: "rolled back" });
+        throw new Error("abort");
+      })
+      .catch(() => undefined);
+    expect(await queues.receiveMessage("transactional")).toEqual([]);
+
+    await store.transaction(async (tx) => {
+      await queues.within(tx).sendMessage("transactional", { body: "committed" });
+    });
+    const [message] = await queues.receiveMessage("transactional", { visibilityTimeout: 0 });
+    expect(message?.body).toBe("committed");
+    await store.transaction(async (tx) => {
+      await queues.within(tx).deleteMessage("transactional", message!.receiptHandle);
+    });
+    expect(await queues.receiveMessage("transactional")).toEqual([]);
+  });
 });
