@@ -26,17 +26,26 @@ export function parseDecimal(text: string): Decimal | undefined {
 
 export const isDecimal = (text: string): boolean => parseDecimal(text) !== undefined;
 
-/** X12 `N2`-style implied decimals: "5635800" with 2 implied places is 56358.00. */
-export function impliedDecimal(text: string, places: number): Decimal | undefined {
-  if (!/^[+-]?\d+$/.test(text)) return undefined;
-  const units = BigInt(text);
-  return { units, scale: places };
+/** X12 `N2`-style implied decimals: "5635800" with 2 implied places is "56358.00". */
+export function impliedDecimal(text: string, places: number): string | undefined {
+  const m = /^([+-]?)(\d+)$/.exec(text);
+  if (!m) return undefined;
+  const digits = m[2]!.replace(/^0+(?=\d)/, "").padStart(places + 1, "0");
+  const body = places === 0 ? digits : `${digits.slice(0, -places)}.${digits.slice(-places)}`;
+  return m[1] === "-" && /[1-9]/.test(digits) ? `-${body}` : body;
 }
 
 export const ZERO: Decimal = { units: 0n, scale: 0 };
 
+/** Powers of ten, cached: computing 10n ** k on every addition dominated the sums. */
+const POW10: bigint[] = [1n];
+function pow10(k: number): bigint {
+  for (let i = POW10.length; i <= k; i++) POW10.push(POW10[i - 1]! * 10n);
+  return POW10[k]!;
+}
+
 function rescale(d: Decimal, scale: number): bigint {
-  return d.units * 10n ** BigInt(scale - d.scale);
+  return scale === d.scale ? d.units : d.units * pow10(scale - d.scale);
 }
 
 export function add(a: Decimal, b: Decimal): Decimal {
@@ -73,7 +82,7 @@ export const abs = (a: Decimal): Decimal => (a.units < 0n ? negate(a) : a);
 /** Rounds half away from zero to `places` decimals (used to compare computed sums with stated totals). */
 export function round(a: Decimal, places: number): Decimal {
   if (a.scale <= places) return a;
-  const factor = 10n ** BigInt(a.scale - places);
+  const factor = pow10(a.scale - places);
   const q = a.units / factor;
   const r = a.units % factor;
   const twice = (r < 0n ? -r : r) * 2n;
@@ -97,8 +106,61 @@ function withScale(a: Decimal, places: number): Decimal {
   return a.scale > places ? round(a, places) : { units: rescale(a, places), scale: places };
 }
 
-/** Sum of decimal strings; undefined entries are skipped. */
-export function sum(values: Iterable<string | undefined>): Decimal {
+/**
+ * The parts of a plain decimal ("-12.50": negative, "1250", scale 2) when it has at most 15 digits, so that
+ * it fits a double exactly; undefined otherwise. A character loop: the hot paths (line amounts, sums) call it
+ * for every line of every invoice.
+ */
+function smallParts(text: string): { negative: boolean; digits: number; scale: number } | undefined {
+  const n = text.length;
+  let i = 0;
+  const negative = n > 0 && text.charCodeAt(0) === 45;
+  if (negative) i = 1;
+  let value = 0;
+  let count = 0;
+  let scale = -1;
+  for (; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      count++;
+    } else if (c === 46 && scale < 0) scale = 0;
+    else return undefined;
+    if (scale >= 0 && c !== 46) scale++;
+  }
+  if (count === 0 || count > 15) return undefined;
+  return { negative, digits: value, scale: scale < 0 ? 0 : scale };
+}
+
+function plainText(units: number, scale: number, negative: boolean): string {
+  const digits = String(units).padStart(scale + 1, "0");
+  const body = scale === 0 ? digits : `${digits.slice(0, -scale)}.${digits.slice(-scale)}`;
+  return negative && units !== 0 ? `-${body}` : body;
+}
+
+/**
+ * Sum of decimal strings; undefined entries (and non-decimals) are skipped. Runs on doubles holding scaled
+ * integers while they stay exact (below 2^53), and redoes the sum with bigint when they would not.
+ */
+export function sum(values: readonly (string | undefined)[]): Decimal {
+  let units = 0;
+  let scale = 0;
+  for (const v of values) {
+    if (v === undefined) continue;
+    const p = smallParts(v);
+    if (!p) return sumExact(values);
+    if (p.scale > scale) {
+      units *= 10 ** (p.scale - scale);
+      scale = p.scale;
+    }
+    const n = p.digits * 10 ** (scale - p.scale);
+    units += p.negative ? -n : n;
+    if (!Number.isSafeInteger(units) || !Number.isSafeInteger(n)) return sumExact(values);
+  }
+  return { units: BigInt(units), scale };
+}
+
+function sumExact(values: readonly (string | undefined)[]): Decimal {
   let total = ZERO;
   for (const v of values) {
     if (v === undefined) continue;
@@ -108,8 +170,27 @@ export function sum(values: Iterable<string | undefined>): Decimal {
   return total;
 }
 
+const CANONICAL = /^-?(?:0|[1-9]\d*)(?:\.\d+)?$/;
+
 /** Normalises a decimal string ("+0012.50" -> "12.50"); returns undefined when it is not a decimal. */
 export function canonical(text: string): string | undefined {
+  // Most values already are canonical: no bigint needed for them.
+  if (CANONICAL.test(text)) return text === "-0" ? "0" : text;
   const d = parseDecimal(text);
   return d ? format(d) : undefined;
+}
+
+/**
+ * Product of two decimal strings, exact. Products of up to 15 significant digits (every price times
+ * quantity on an invoice) are computed with doubles, exact below 2^53; larger ones with bigint.
+ */
+export function multiply(a: string, b: string): string | undefined {
+  const x = smallParts(a);
+  const y = smallParts(b);
+  if (x && y && x.digits * y.digits < 2 ** 53) {
+    return plainText(x.digits * y.digits, x.scale + y.scale, x.negative !== y.negative);
+  }
+  const dx = parseDecimal(a);
+  const dy = parseDecimal(b);
+  return dx && dy ? format(mul(dx, dy)) : undefined;
 }

@@ -3,7 +3,7 @@
  * described by invoice.schema.json. Money and quantities are decimal strings ("12.5", "-3"), never floats;
  * dates are ISO `YYYY-MM-DD`.
  */
-import { add, type Decimal, divPow10, format, mul, negate, parseDecimal, sum, ZERO } from "./decimal.js";
+import { add, type Decimal, divPow10, format, multiply, negate, parseDecimal, sum, ZERO } from "./decimal.js";
 import type { Diagnostic } from "./diagnostics.js";
 export type InvoiceType = "invoice" | "creditMemo";
 
@@ -245,25 +245,19 @@ export function extend(
   unitPrice: string | undefined,
   perPow10 = 0,
 ): string | undefined {
-  const q = quantity === undefined ? undefined : parseDecimal(quantity);
-  const p = unitPrice === undefined ? undefined : parseDecimal(unitPrice);
-  if (!q || !p) return undefined;
-  return format(divPow10(mul(q, p), perPow10));
+  if (quantity === undefined || unitPrice === undefined) return undefined;
+  const product = multiply(quantity, unitPrice);
+  if (product === undefined || perPow10 === 0) return product;
+  return format(divPow10(parseDecimal(product)!, perPow10));
 }
 
 function chargeSums(charges: Charge[]): { charges: Decimal; allowances: Decimal; tax: Decimal } {
-  let c = ZERO;
-  let a = ZERO;
-  let t = ZERO;
-  for (const ch of charges) {
-    const amount = ch.amount === undefined ? undefined : parseDecimal(ch.amount);
-    if (amount) {
-      if (ch.kind === "charge") c = add(c, amount);
-      else a = add(a, amount);
-    }
-    t = add(t, sum((ch.taxes ?? []).map((x) => x.amount)));
-  }
-  return { charges: c, allowances: a, tax: t };
+  if (charges.length === 0) return { charges: ZERO, allowances: ZERO, tax: ZERO };
+  return {
+    charges: sum(charges.map((c) => (c.kind === "charge" ? c.amount : undefined))),
+    allowances: sum(charges.map((c) => (c.kind === "allowance" ? c.amount : undefined))),
+    tax: sum(charges.flatMap((c) => (c.taxes ?? []).map((t) => t.amount))),
+  };
 }
 
 /**
@@ -272,17 +266,19 @@ function chargeSums(charges: Charge[]): { charges: Decimal; allowances: Decimal;
  * negated here, so that summing invoice totals gives what is payable.
  */
 export function finishInvoice(invoice: Invoice): Invoice {
-  let lines = ZERO;
+  const lines = sum(invoice.lines.map((l) => l.amount));
   let charges = ZERO;
   let allowances = ZERO;
-  let tax = sum(invoice.taxes.map((t) => t.amount));
+  let tax = add(
+    sum(invoice.taxes.map((t) => t.amount)),
+    sum(invoice.lines.flatMap((l) => l.taxes.map((t) => t.amount))),
+  );
   for (const line of invoice.lines) {
-    const amount = line.amount === undefined ? undefined : parseDecimal(line.amount);
-    if (amount) lines = add(lines, amount);
+    if (line.charges.length === 0) continue;
     const s = chargeSums(line.charges);
     charges = add(charges, s.charges);
     allowances = add(allowances, s.allowances);
-    tax = add(add(tax, s.tax), sum(line.taxes.map((t) => t.amount)));
+    tax = add(tax, s.tax);
   }
   const h = chargeSums(invoice.charges);
   charges = add(charges, h.charges);

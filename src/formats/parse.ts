@@ -69,11 +69,6 @@ export async function* parseInvoices(
         ...(options.detail ? { detail: options.detail } : {}),
       });
       return;
-    default:
-      yield {
-        kind: "diagnostic",
-        diagnostic: diagnostic("Format.Unsupported", "fatal", `reading ${format} is not available yet`, {}),
-      };
   }
 }
 

@@ -4,7 +4,17 @@
  * Numeric types: `R` (explicit decimal point) for IT102/IT104/TXI02/CTP03, `N2` (implied 2 decimals) for
  * TDS01-04, SAC05 and ITD08. Business checks (totals, CTT) are warnings.
  */
-import { abs, compare, format, impliedDecimal, parseDecimal, round, sum, ZERO } from "../decimal.js";
+import {
+  abs,
+  canonical,
+  compare,
+  format,
+  impliedDecimal,
+  parseDecimal,
+  round,
+  sum,
+  ZERO,
+} from "../decimal.js";
 import { type AckCodes, type Diagnostic, diagnostic, type Severity } from "../diagnostics.js";
 import {
   appendTo,
@@ -66,6 +76,9 @@ const PRICE_BASIS_POW10: Record<string, number> = { HP: 2, TP: 3 };
 
 const CREDIT_CODES = new Set(["CR", "CN"]);
 
+/** Segments that continue an N1 loop. */
+const PARTY_LOOP = new Set(["N1", "N2", "N3", "N4", "REF", "PER"]);
+
 export interface Invoice810 {
   segment(seg: Segment, position: number): void;
   /** The invoice, or undefined when the set had no BIG (no invoice number to stand on). */
@@ -115,7 +128,9 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
 
   const v = (seg: Segment, i: number): string | undefined => {
     const s = seg.elements[i];
-    if (s === undefined) return undefined;
+    if (s === undefined || s === "") return undefined;
+    // Trim only when there is something to trim: most values have no padding.
+    if (s.charCodeAt(0) !== 32 && s.charCodeAt(s.length - 1) !== 32) return s;
     const t = s.trim();
     return t === "" ? undefined : t;
   };
@@ -124,8 +139,8 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
   const real = (seg: Segment, i: number): string | undefined => {
     const s = v(seg, i);
     if (s === undefined) return undefined;
-    const d = parseDecimal(s);
-    if (d) return format(d);
+    const d = canonical(s);
+    if (d !== undefined) return d;
     say(
       "X12.InvalidNumber",
       "error",
@@ -143,7 +158,7 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     const s = v(seg, i);
     if (s === undefined) return undefined;
     const d = impliedDecimal(s, 2);
-    if (d) return format(d);
+    if (d !== undefined) return d;
     const explicit = parseDecimal(s);
     if (explicit) {
       say(
@@ -295,18 +310,25 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     IT1(seg) {
       closeLine();
       area = "line";
-      line = emptyLine();
-      inv.lines.push(line);
-      setIf(line, "lineNumber", v(seg, 1));
-      setIf(line, "quantity", real(seg, 2));
-      setIf(line, "unit", v(seg, 3));
-      setIf(line, "unitPrice", real(seg, 4));
-      setIf(line, "priceBasis", v(seg, 5));
+      const l = emptyLine();
+      line = l;
+      inv.lines.push(l);
+      // Plain assignments, not setIf: this runs for every line and a generic keyed store is slow.
+      const lineNumber = v(seg, 1);
+      if (lineNumber !== undefined) l.lineNumber = lineNumber;
+      const quantity = real(seg, 2);
+      if (quantity !== undefined) l.quantity = quantity;
+      const unit = v(seg, 3);
+      if (unit !== undefined) l.unit = unit;
+      const unitPrice = real(seg, 4);
+      if (unitPrice !== undefined) l.unitPrice = unitPrice;
+      const basis = v(seg, 5);
+      if (basis !== undefined) l.priceBasis = basis;
       for (let i = 6; i + 1 < seg.elements.length; i += 2) {
         const qualifier = v(seg, i);
         const value = v(seg, i + 1);
         if (qualifier && value)
-          line.itemIds.push({ kind: ITEM_ID_KINDS[qualifier] ?? "other", qualifier, value });
+          l.itemIds.push({ kind: ITEM_ID_KINDS[qualifier] ?? "other", qualifier, value });
       }
     },
     CTP(seg) {
@@ -375,7 +397,7 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
       position = pos;
       // A charge's TXI loop ends at the first segment that is not TXI; N1 loops at anything not N1-N4/REF/PER.
       if (seg.id !== "TXI") charge = undefined;
-      if (party && !/^(N[1-4]|REF|PER)$/.test(seg.id)) party = undefined;
+      if (party && !PARTY_LOOP.has(seg.id)) party = undefined;
       handlers[seg.id]?.(seg);
     },
     finish() {

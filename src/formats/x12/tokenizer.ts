@@ -147,7 +147,9 @@ export function createX12Tokenizer(sink: TokenizerSink): X12Tokenizer {
 
   const emit = (raw: string, s: Separators) => {
     const elements = raw.split(s.element);
-    const id = elements[0]!.trim();
+    const first = elements[0]!;
+    // Leading blanks were skipped between segments; a trailing one ("ST ") is rare, so trim only then.
+    const id = first.charCodeAt(first.length - 1) === 32 ? first.trim() : first;
     elements[0] = id;
     sink.segment({ id, elements, index: ++index, separators: s });
   };
