@@ -51,7 +51,8 @@ export interface JsonPath {
   readonly definite: boolean;
 }
 
-type Lookup = { found: true; value: unknown } | { found: false; reason: string };
+/** A path's value, or why there is none (Jayway's wording). */
+export type Lookup = { found: true; value: unknown } | { found: false; reason: string };
 
 // ---------------------------------------------------------------------------------------------
 // Parsing
@@ -636,7 +637,7 @@ function rootData(path: JsonPath, scope: Scope): unknown {
  * Evaluates a path against the scope. Filters inside it may refer to `$` (the input) as well as `@`.
  * A variable that is not defined has no value, like a missing property.
  */
-function lookup(text: string, scope: Scope): Lookup {
+export function lookupPath(text: string, scope: Scope): Lookup {
   const path = compilePath(text);
   if (path.root.kind === "variable" && !hasOwn(scope.variables, path.root.name)) {
     return { found: false, reason: `No results for path: ${describe(path.root, path.selectors)}` };
@@ -654,7 +655,7 @@ const printed = (value: unknown): string => JSON.stringify(value) ?? "null";
  * input '{...}'".
  */
 export function readPath(path: string, scope: Scope, field: string): unknown {
-  const result = lookup(path, scope);
+  const result = lookupPath(path, scope);
   if (result.found) return result.value;
   const searched = path.startsWith("$$") ? scope.context : scope.input;
   throw runtimeError(
@@ -666,7 +667,7 @@ export function readPath(path: string, scope: Scope, field: string): unknown {
 function filterPath(value: unknown, path: string | null | undefined, scope: Scope): unknown {
   if (path === undefined) return value;
   if (path === null) return {};
-  const result = lookup(path, { ...scope, input: value });
+  const result = lookupPath(path, { ...scope, input: value });
   if (result.found) return result.value;
   throw runtimeError(`Invalid path '${path}' : ${result.reason}`);
 }
