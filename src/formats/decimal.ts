@@ -129,7 +129,7 @@ function smallParts(text: string): { negative: boolean; digits: number; scale: n
     if (scale >= 0 && c !== 46) scale++;
   }
   if (count === 0 || count > 15) return undefined;
-  return { negative, digits: value, scale: scale < 0 ? 0 : scale };
+  return { negative, digits: value, scale: Math.max(scale, 0) };
 }
 
 function plainText(units: number, scale: number, negative: boolean): string {

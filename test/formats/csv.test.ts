@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type CsvProfile, checkProfile, recogniseHeaders } from "../../src/formats/csv/profiles.js";
 import { parseCsv, readDate, readNumber } from "../../src/formats/csv/reader.js";
+import { createCsvTokenizer } from "../../src/formats/csv/tokenizer.js";
 import { compare, parseDecimal } from "../../src/formats/decimal.js";
 import { chunked, codes, collect, corpusFiles, readCorpus } from "./corpus.js";
 
@@ -154,5 +155,40 @@ describe("CSV values and profiles", () => {
       '"columns.colour" is not a field',
     );
     expect(recogniseHeaders(["Item", "Qty"])).toBeUndefined();
+  });
+});
+
+describe("CSV tokenizer", () => {
+  const records = (text: string, size = text.length) => {
+    const out: { fields: string[]; line: number; endLine: number }[] = [];
+    const errors: string[] = [];
+    const t = createCsvTokenizer(
+      { delimiter: ",", quote: '"' },
+      (r) => out.push(r),
+      (m) => errors.push(m),
+    );
+    for (let i = 0; i < text.length; i += size) t.push(text.slice(i, i + size));
+    t.end();
+    return { out, errors };
+  };
+
+  it("reads quotes, doubled quotes, line breaks in quotes, CRLF, CR-only and blank lines, in any chunking", () => {
+    const text = 'a,"b,1","say ""hi""\r\nthere"\r\n\r\n5" pipe,x\r\nlast,';
+    for (const size of [1, 2, 3, 100]) {
+      expect(records(text, size).out).toEqual([
+        { fields: ["a", "b,1", 'say "hi"\r\nthere'], line: 1, endLine: 2 },
+        { fields: ['5" pipe', "x"], line: 4, endLine: 4 },
+        { fields: ["last", ""], line: 5, endLine: 5 },
+      ]);
+    }
+    expect(records("a,b\rc,d\r").out.map((r) => r.fields)).toEqual([
+      ["a", "b"],
+      ["c", "d"],
+    ]);
+  });
+
+  it("stops at an unclosed quote instead of buffering the file", () => {
+    const big = `"${"x".repeat(17 << 20)}`;
+    expect(records(big, 1 << 20).errors[0]).toContain("an unclosed quote");
   });
 });

@@ -1,12 +1,10 @@
 /**
- * CSV invoices: rows stream through csv-parse (quoting, embedded newlines, ragged rows), map to the model by a
+ * CSV invoices: rows stream through the tokenizer (quoting, embedded newlines, ragged rows), map to the model by a
  * profile, and group into invoices by key; an invoice is emitted when its key changes, so memory is one
  * invoice. A key that comes back after its invoice was emitted is reported, never merged. Header/detail pairs
  * index the header file by key (it holds one row per invoice) and stream the detail file.
  */
-import { once } from "node:events";
-import { parse } from "csv-parse";
-import { compare, format, parseDecimal, round } from "../decimal.js";
+import { canonical, compare, format, parseDecimal, round } from "../decimal.js";
 import { type Diagnostic, diagnostic, type Severity } from "../diagnostics.js";
 import {
   computedTotal,
@@ -31,6 +29,7 @@ import {
   normalizeHeader,
   recogniseHeaders,
 } from "./profiles.js";
+import { type CsvRecord, createCsvTokenizer } from "./tokenizer.js";
 
 export interface CsvOptions {
   /** Default: the built-in `lines` profile (recognised by header names). */
@@ -41,11 +40,7 @@ export interface CsvOptions {
   encoding?: TextEncoding;
 }
 
-interface Row {
-  fields: string[];
-  /** 1-based line where the record ends (a quoted field may span lines). */
-  line: number;
-}
+type Row = CsvRecord;
 
 type Emit = (d: Diagnostic) => void;
 
@@ -64,43 +59,36 @@ function detectDelimiter(firstLine: string): string {
   return best;
 }
 
-/** Records from csv-parse, fed with decoded text under backpressure; a parse error ends with a diagnostic. */
+/**
+ * Records of the text, decoded and tokenized chunk by chunk, in batches (one async step per chunk, not per
+ * row); an unreadable record ends with a diagnostic.
+ */
 async function* readRows(
   source: ByteSource,
   profile: CsvProfile,
   encoding: TextEncoding,
   emit: Emit,
-): AsyncGenerator<Row> {
-  const texts = decodeText(source, encoding);
-  const first = await texts.next();
-  if (first.done) return;
-  const delimiter = profile.delimiter ?? detectDelimiter(first.value.split(/\r?\n|\r/, 1)[0] ?? "");
-  const parser = parse({
-    delimiter,
-    quote: profile.quote ?? '"',
-    relax_column_count: true,
-    relax_quotes: true,
-    skip_empty_lines: true,
-    info: true,
-  });
-  const feed = (async () => {
-    if (!parser.write(first.value)) await once(parser, "drain");
-    for await (const text of texts) if (!parser.write(text)) await once(parser, "drain");
-    parser.end();
-  })().catch((e: unknown) => parser.destroy(e instanceof Error ? e : new Error(String(e))));
-  try {
-    for await (const r of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
-      yield { fields: r.record, line: r.info.lines };
-    }
-  } catch (e) {
-    const err = e as { message?: string; lines?: number };
-    emit(
-      diagnostic("CSV.Unreadable", "fatal", `the CSV cannot be read further: ${err.message ?? String(e)}`, {
-        ...(err.lines ? { line: err.lines } : {}),
-      }),
+): AsyncGenerator<Row[]> {
+  let rows: Row[] = [];
+  let tokenizer: ReturnType<typeof createCsvTokenizer> | undefined;
+  for await (const text of decodeText(source, encoding)) {
+    tokenizer ??= createCsvTokenizer(
+      {
+        delimiter: profile.delimiter ?? detectDelimiter(text.split(/\r?\n|\r/, 1)[0] ?? ""),
+        quote: profile.quote ?? '"',
+      },
+      (r) => rows.push(r),
+      (message, line) =>
+        emit(diagnostic("CSV.Unreadable", "fatal", `the CSV cannot be read further: ${message}`, { line })),
     );
+    tokenizer.push(text);
+    if (rows.length > 0) {
+      yield rows;
+      rows = [];
+    }
   }
-  await feed;
+  tokenizer?.end();
+  if (rows.length > 0) yield rows;
 }
 
 /** Resolves a profile's columns (names or positions) against a header row. */
@@ -145,7 +133,7 @@ const PARTY_FIELDS: [PartyRole, string, CsvField | undefined, CsvField | undefin
 /** Reads typed values out of one row, reporting bad ones at their line and column. */
 function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Emit) {
   const decimal = profile.decimalSeparator ?? "auto";
-  let row: Row = { fields: [], line: 0 };
+  let row: Row = { fields: [], line: 0, endLine: 0 };
   const say = (code: string, severity: Severity, message: string, field: CsvField, value: string) =>
     emit(
       diagnostic(
@@ -159,7 +147,10 @@ function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Em
   const text = (field: CsvField): string | undefined => {
     const i = columns.get(field);
     if (i === undefined) return undefined;
-    const v = row.fields[i]?.trim();
+    const raw = row.fields[i];
+    if (raw === undefined || raw === "") return undefined;
+    if (raw.charCodeAt(0) > 32 && raw.charCodeAt(raw.length - 1) > 32) return raw;
+    const v = raw.trim();
     return v ? v : undefined;
   };
   const number = (field: CsvField): string | undefined => {
@@ -190,7 +181,10 @@ function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Em
     },
     text,
     key(fields: CsvField[]): string {
-      return JSON.stringify(fields.map((f) => text(f) ?? ""));
+      // One key field (the usual case) needs no encoding; several are a JSON array, so no value can collide.
+      return fields.length === 1
+        ? (text(fields[0]!) ?? "")
+        : JSON.stringify(fields.map((f) => text(f) ?? ""));
     },
     header(inv: Invoice): void {
       const invoiceNumber = text("invoiceNumber");
@@ -306,6 +300,8 @@ function packFrom(
  * separator only in exact groups of three ("1,234", "1.234.567"), else the decimal mark ("12,5").
  */
 export function readNumber(text: string, decimal: "." | "," | "auto"): string | undefined {
+  // Most values are plain ("12.50"): no separators to interpret.
+  if (decimal !== "," && PLAIN_NUMBER.test(text)) return canonical(text);
   let s = text.replace(/[\s$€£¥]/g, "");
   let negative = false;
   if (/^\(.*\)$/.test(s)) {
@@ -335,15 +331,19 @@ export function readNumber(text: string, decimal: "." | "," | "auto"): string | 
   return negative && !out.startsWith("-") ? `-${out}` : out;
 }
 
+const PLAIN_NUMBER = /^-?\d+(\.\d+)?$/;
+
 const MONTH_DAY = (y: number, m: number, d: number) =>
   m >= 1 && m <= 12 && d >= 1 && d <= new Date(Date.UTC(y, m, 0)).getUTCDate();
 
-/** Dates by pattern (YYYY, YY, MM, M, DD, D); without a pattern: YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY, DD.MM.YYYY. */
-export function readDate(text: string, pattern?: string): string | undefined {
-  const patterns = pattern ? [pattern] : ["YYYY-MM-DD", "YYYYMMDD", "M/D/YYYY", "D.M.YYYY", "YYYY/M/D"];
-  for (const p of patterns) {
+/** Compiled date patterns: a profile's pattern is compiled once, not once per row. */
+const DATE_PATTERNS = new Map<string, { re: RegExp; parts: string[] }>();
+
+function compileDate(pattern: string): { re: RegExp; parts: string[] } {
+  let compiled = DATE_PATTERNS.get(pattern);
+  if (!compiled) {
     const parts: string[] = [];
-    const re = p.replace(/YYYY|YY|MM|M|DD|D|[.*+?^${}()|[\]\\/-]/g, (t) => {
+    const source = pattern.replace(/YYYY|YY|MM|M|DD|D|[.*+?^${}()|[\]\\/-]/g, (t) => {
       if (/^[YMD]/.test(t)) {
         parts.push(t[0]!);
         return t === "YYYY" ? "(\\d{4})" : t.length === 2 ? "(\\d{2})" : "(\\d{1,2})";
@@ -351,7 +351,19 @@ export function readDate(text: string, pattern?: string): string | undefined {
       return `\\${t}`;
     });
     // A time after the date (exports often write "2024-03-01 00:00:00") is ignored.
-    const m = new RegExp(`^${re}(?:[ T]\\d{1,2}:\\d{2}(?::\\d{2})?)?$`).exec(text);
+    compiled = { re: new RegExp(`^${source}(?:[ T]\\d{1,2}:\\d{2}(?::\\d{2})?)?$`), parts };
+    DATE_PATTERNS.set(pattern, compiled);
+  }
+  return compiled;
+}
+
+const DEFAULT_DATE_PATTERNS = ["YYYY-MM-DD", "YYYYMMDD", "M/D/YYYY", "D.M.YYYY", "YYYY/M/D"];
+
+/** Dates by pattern (YYYY, YY, MM, M, DD, D); without a pattern: YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY, DD.MM.YYYY. */
+export function readDate(text: string, pattern?: string): string | undefined {
+  for (const p of pattern ? [pattern] : DEFAULT_DATE_PATTERNS) {
+    const { re, parts } = compileDate(p);
+    const m = re.exec(text);
     if (!m) continue;
     let y = 0;
     let mo = 0;
@@ -414,34 +426,38 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
     out.push({ kind: "invoice", invoice: inv });
   };
 
-  /** Rows with their columns resolved; the first row is the header row unless the profile says otherwise. */
+  /**
+   * Batches of rows with the reader that resolves their columns; the first row is the header row unless the
+   * profile says otherwise.
+   */
   async function* mapped(input: ByteSource, columns: ColumnMap, headerRow: boolean, builtin: boolean) {
     let reader: ReturnType<typeof rowReader> | undefined;
-    for await (const row of readRows(input, profile, encoding, emit)) {
+    for await (const batch of readRows(input, profile, encoding, emit)) {
+      let rows = batch;
       if (!reader) {
+        const first = rows[0]!;
         let cols = columns;
         if (builtin) {
-          const recognised = recogniseHeaders(row.fields);
+          const recognised = recogniseHeaders(first.fields);
           if (!recognised) {
             emit(
               diagnostic(
                 "CSV.UnknownLayout",
                 "fatal",
-                `the header row (${row.fields.join(", ")}) is not a known invoice export: it needs an invoice number and a quantity or amount column; pass --profile`,
-                { line: row.line },
+                `the header row (${first.fields.join(", ")}) is not a known invoice export: it needs an invoice number and a quantity or amount column; pass --profile`,
+                { line: first.line },
               ),
             );
             return;
           }
           cols = recognised;
         }
-        const resolved = resolveColumns(cols, headerRow ? row.fields : undefined, emit, row.line);
+        const resolved = resolveColumns(cols, headerRow ? first.fields : undefined, emit, first.line);
         if (!resolved) return;
         reader = rowReader(profile, resolved, emit);
-        if (headerRow) continue;
+        if (headerRow) rows = rows.slice(1);
       }
-      reader.set(row);
-      yield { row, reader };
+      yield { rows, reader };
     }
   }
 
@@ -451,20 +467,23 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
   if (profile.detail && options.detail) {
     // Header file: one row per invoice, indexed by key.
     const headers = new Map<string, { line: number; apply: (inv: Invoice) => void; used: boolean }>();
-    for await (const { row, reader } of mapped(source, profile.columns, headerRow, false)) {
-      const key = reader.key(keyFields);
-      const snapshot = { ...row };
-      const apply = (inv: Invoice) => {
-        reader.set(snapshot);
-        reader.header(inv);
-      };
-      if (headers.has(key))
-        emit(
-          diagnostic("CSV.DuplicateKey", "error", `invoice key ${key} appears twice in the header file`, {
-            line: row.line,
-          }),
-        );
-      else headers.set(key, { line: row.line, apply, used: false });
+    for await (const { rows, reader } of mapped(source, profile.columns, headerRow, false)) {
+      for (const row of rows) {
+        reader.set(row);
+        const key = reader.key(keyFields);
+        const snapshot = { ...row };
+        const apply = (inv: Invoice) => {
+          reader.set(snapshot);
+          reader.header(inv);
+        };
+        if (headers.has(key))
+          emit(
+            diagnostic("CSV.DuplicateKey", "error", `invoice key ${key} appears twice in the header file`, {
+              line: row.line,
+            }),
+          );
+        else headers.set(key, { line: row.line, apply, used: false });
+      }
     }
     yield* drain();
     const detailHeaderRow = profile.detail.headerRow ?? true;
@@ -477,39 +496,42 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
       }
       current = undefined;
     };
-    for await (const { row, reader } of mapped(
+    for await (const { rows, reader } of mapped(
       options.detail,
       profile.detail.columns,
       detailHeaderRow,
       false,
     )) {
-      const key = reader.key(keyFields);
-      if (!current || current.key !== key) {
-        close();
-        if (done.has(key)) reappears(emit, key, row.line);
-        const inv = newInvoice(row.line);
-        const header = headers.get(key);
-        if (header) {
-          header.used = true;
-          header.apply(inv);
-        } else {
-          emit(
-            diagnostic(
-              "CSV.MissingHeaderRow",
-              "warning",
-              `detail rows for invoice key ${showKey(key)} have no header row`,
-              { line: row.line },
-            ),
-          );
-          reader.set(row);
-          reader.header(inv);
+      for (const row of rows) {
+        reader.set(row);
+        const key = reader.key(keyFields);
+        if (!current || current.key !== key) {
+          close();
+          if (done.has(key)) reappears(emit, key, row.line);
+          const inv = newInvoice(row.line);
+          const header = headers.get(key);
+          if (header) {
+            header.used = true;
+            header.apply(inv);
+          } else {
+            emit(
+              diagnostic(
+                "CSV.MissingHeaderRow",
+                "warning",
+                `detail rows for invoice key ${showKey(key)} have no header row`,
+                { line: row.line },
+              ),
+            );
+            reader.set(row);
+            reader.header(inv);
+          }
+          current = { key, inv };
         }
-        current = { key, inv };
+        reader.set(row);
+        const line = reader.line();
+        if (line) current.inv.lines.push(line);
+        current.inv.source.rows!.last = row.endLine;
       }
-      reader.set(row);
-      const line = reader.line();
-      if (line) current.inv.lines.push(line);
-      current.inv.source.rows!.last = row.line;
       if (out.length > 0) yield* drain();
     }
     close();
@@ -530,32 +552,34 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
 
   let current: { key: string; inv: Invoice } | undefined;
   const done = new Set<string>();
-  for await (const { row, reader } of mapped(source, profile.columns, headerRow, builtin)) {
-    const key = reader.key(keyFields);
-    // A row with an empty key continues the current invoice (exports that print header fields once).
-    const continues =
-      current && (key === current.key || (JSON.parse(key) as string[]).every((v) => v === ""));
-    if (!continues) {
-      if (current) {
-        done.add(current.key);
-        finish(current.inv);
+  for await (const { rows, reader } of mapped(source, profile.columns, headerRow, builtin)) {
+    for (const row of rows) {
+      reader.set(row);
+      const key = reader.key(keyFields);
+      // A row with an empty key continues the current invoice (exports that print header fields once).
+      const continues = current && (key === current.key || key === "" || /^\[(""(,|\]))+$/.test(key));
+      if (!continues) {
+        if (current) {
+          done.add(current.key);
+          finish(current.inv);
+        }
+        if (done.has(key)) reappears(emit, key, row.line);
+        const inv = newInvoice(row.line);
+        reader.header(inv);
+        current = { key, inv };
       }
-      if (done.has(key)) reappears(emit, key, row.line);
-      const inv = newInvoice(row.line);
-      reader.header(inv);
-      current = { key, inv };
+      const line = reader.line();
+      if (line) current!.inv.lines.push(line);
+      current!.inv.source.rows!.last = row.endLine;
     }
-    const line = reader.line();
-    if (line) current!.inv.lines.push(line);
-    current!.inv.source.rows!.last = row.line;
     if (out.length > 0) yield* drain();
   }
   if (current) finish(current.inv);
   yield* drain();
 }
 
-/** Keys are JSON arrays of the key fields' values (no separator can collide); shown joined by "/". */
-const showKey = (key: string) => (JSON.parse(key) as string[]).join("/");
+/** A key of several fields is a JSON array of their values; shown joined by "/". */
+const showKey = (key: string) => (key.startsWith('["') ? (JSON.parse(key) as string[]).join("/") : key);
 
 function reappears(emit: Emit, key: string, line: number): void {
   emit(
