@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { createSfnService } from "../aws/sfn/service.js";
 import { createSqsService } from "../aws/sqs/service.js";
 import type { Queues } from "../queues/types.js";
+import type { States } from "../states/engine.js";
 import { awsEndpoint } from "./aws-endpoint.js";
 import { healthRoute } from "./health.js";
 
@@ -12,6 +14,8 @@ const DRAIN_MILLIS = 10_000;
 
 export interface ServerOptions {
   queues: Queues;
+  /** The workflow engine behind the Step Functions API; without it only SQS is served. */
+  states?: States;
   /** Base of the queue URLs handed out; default: the origin each caller used (its Host header). */
   publicUrl?: string;
   logger?: FastifyServerOptions["logger"];
@@ -32,9 +36,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     await inFlight.drained(DRAIN_MILLIS);
   });
 
+  const onInternalError = (error: unknown) => app.log.error(error);
   await app.register(awsEndpoint, {
     services: [
-      createSqsService({ queues: options.queues, onInternalError: (error) => app.log.error(error) }),
+      createSqsService({ queues: options.queues, onInternalError }),
+      ...(options.states ? [createSfnService({ states: options.states, onInternalError })] : []),
     ],
     publicUrl: options.publicUrl,
     shutdown: shutdown.signal,

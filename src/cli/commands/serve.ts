@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { createQueues } from "../../queues/service.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
+import { createStates } from "../../states/engine.js";
 import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
 import { CliError } from "../errors.js";
 
@@ -15,7 +16,9 @@ interface ServeOptions {
 export function registerServe(program: Command): void {
   program
     .command("serve")
-    .description("Run Inflow in one process: the AWS endpoints (SQS) and the queues' background work.")
+    .description(
+      "Run Inflow in one process: the AWS endpoints (SQS, Step Functions), the workflow workers and the queues' background work.",
+    )
     .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
     .addOption(
       new Option(
@@ -39,9 +42,15 @@ async function serve(options: ServeOptions): Promise<void> {
   );
   const queues = createQueues(store);
   queues.startBackground();
-  const app = await buildServer({ queues, publicUrl: options.publicUrl, logger: { level: "warn" } });
+  // Worker failures are logged where the server logs; the server is built once the engine exists.
+  const onError = (error: unknown) => app.log.error(error);
+  const states = createStates(store, queues, { onError });
+  const app = await buildServer({ queues, states, publicUrl: options.publicUrl, logger: { level: "warn" } });
+  await states.startWorkers();
+  // Callers first, then the workers that would still write, then what they write to.
   const shutdown = async () => {
     await app.close();
+    await states.close();
     await queues.close();
     await store.close();
   };

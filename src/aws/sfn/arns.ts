@@ -1,0 +1,24 @@
+import { ServiceError } from "../../states/service-errors.js";
+
+/**
+ * The ARN checks Step Functions makes before it looks anything up, with its wording:
+ * `Invalid Arn: 'Invalid ARN prefix: not_a_valid_arn'` for what is not an ARN, and
+ * `Invalid Arn: 'Resource type not valid in this context: express'` for an ARN of another kind
+ * (a StartSyncExecution result passed to DescribeExecution). Whether the resource exists is the
+ * engine's question.
+ */
+
+export type ResourceType = "stateMachine" | "execution";
+
+const invalidArn = (reason: string) => new ServiceError("InvalidArn", `Invalid Arn: '${reason}'`);
+
+/** `arn`, checked to be a Step Functions ARN of `type`. */
+export function checkArn(arn: string, type: ResourceType): string {
+  if (!arn.startsWith("arn:")) throw invalidArn(`Invalid ARN prefix: ${arn}`);
+  // arn:partition:states:region:account:type:name[:...]
+  const parts = arn.split(":");
+  if (parts.length < 7 || parts[2] !== "states") throw invalidArn(`Invalid ARN format: ${arn}`);
+  const actual = parts[5]!;
+  if (actual !== type) throw invalidArn(`Resource type not valid in this context: ${actual}`);
+  return arn;
+}
