@@ -192,8 +192,11 @@ function parseTimestamp(text: string): Instant | undefined {
   const monthDays = [31, isLeapYear(year) ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
   const [offsetHours, offsetMinutes] = [Number(match[9] ?? 0), Number(match[10] ?? 0)];
   if (month < 1 || month > 12 || day < 1 || day > (monthDays[month - 1] as number)) return undefined;
-  if (hour > 23 || minute > 59 || second > 59 || offsetHours > 18 || offsetMinutes > 59) return undefined;
-  const offset = (match[8] === "-" ? -1 : 1) * (offsetHours * 3600 + offsetMinutes * 60);
+  const offsetSeconds = offsetHours * 3600 + offsetMinutes * 60;
+  // Java's ZoneOffset, which AWS parses with, ends at +/-18:00.
+  if (hour > 23 || minute > 59 || second > 59 || offsetMinutes > 59 || offsetSeconds > 18 * 3600)
+    return undefined;
+  const offset = (match[8] === "-" ? -1 : 1) * offsetSeconds;
   return {
     seconds: daysFromCivil(year, month, day) * 86400 + hour * 3600 + minute * 60 + second - offset,
     nanos: Number((match[7] ?? "").padEnd(9, "0")),
