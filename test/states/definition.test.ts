@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { type Diagnostic, definitionError, validateDefinition } from "../../src/states/definition/index.js";
-import { isIntrinsicCall } from "../../src/states/definition/intrinsic-syntax.js";
 import { taskResourcePattern } from "../../src/states/definition/resources.js";
 
 const STANDARD = { type: "STANDARD" } as const;
@@ -486,30 +485,42 @@ describe("nested machines", () => {
   });
 });
 
-describe("intrinsic call syntax", () => {
-  it("accepts well-formed calls", () => {
-    for (const call of [
+describe("paths and intrinsic calls in templates", () => {
+  const template = (value: string) =>
+    machine({ A: { Type: "Pass", Parameters: { "v.$": value }, End: true } });
+
+  it("accepts well-formed ones", () => {
+    for (const value of [
+      "$",
+      "$$.Execution.Name",
+      "$variable.list[0]",
+      "$.items[1:5].value",
       "States.UUID()",
       "States.Format('Hello {}, {}!', $.name, $$.Execution.Name)",
-      "States.MathAdd(States.MathAdd($.a, -1), 2.5)",
+      "States.MathAdd(States.MathAdd($.a, -1), 2)",
       "States.JsonMerge($.a, $.b, false)",
-      "States.Format('it\\'s \\{\\} \\\\', $['a,b'])",
+      "States.Format('it\\'s \\{\\} \\\\ {}', $['a,b'])",
       "States.StringSplit('Hello\nWorld', '\n')",
     ]) {
-      expect(isIntrinsicCall(call), call).toBe(true);
+      expect(validate(template(value)), value).toEqual([]);
     }
   });
 
   it("rejects malformed ones", () => {
-    for (const call of [
+    for (const value of [
       "States.Nope()",
+      "States.UUID(1)",
       "States.Format('x'",
       "States.Format('x') trailing",
       `States.StringToJson('{"text":"An \\"escaped\\" quote"}')`,
       "States.Format(x)",
-      "$.a",
+      "a.b",
+      "$.a[",
+      "$.a.",
     ]) {
-      expect(isIntrinsicCall(call), call).toBe(false);
+      expect(findings(template(value)), value).toEqual([
+        "ERROR SCHEMA_VALIDATION_FAILED: The value for the field 'v.$' must be a valid JSONPath or a valid intrinsic function call at /States/A/Parameters",
+      ]);
     }
   });
 });

@@ -1,7 +1,7 @@
 import { isJsonataExpression } from "../jsonata.js";
 import { checkAssign } from "./assign.js";
 import { type Diagnostic, schemaError } from "./diagnostics.js";
-import { checkJsonataValue, checkPathField, isRfc3339Timestamp } from "./expressions.js";
+import { checkJsonataValue, checkPathField, isPath, isRfc3339Timestamp } from "./expressions.js";
 import { CHOICE_COMPARISONS, type QueryLanguage } from "./fields.js";
 import { isPlainObject } from "./parse.js";
 import { checkFields, checkRequired, mustBe } from "./values.js";
@@ -33,8 +33,7 @@ const EXPRESSION_KINDS = ["And", "Or", "Not", "Variable", "Condition"];
 
 /** What a comparison operand must be, by operator. */
 const operandCheck = (operator: string): { valid: (value: unknown) => boolean; description: string } => {
-  if (operator.endsWith("Path"))
-    return { valid: (v) => typeof v === "string" && v.startsWith("$"), description: "a valid JSONPath" };
+  if (operator.endsWith("Path")) return { valid: isPath, description: "a valid JSONPath" };
   if (operator.startsWith("Is") || operator === "BooleanEquals")
     return { valid: (v) => typeof v === "boolean", description: "a boolean" };
   if (operator.startsWith("Numeric"))

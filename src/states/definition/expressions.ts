@@ -1,16 +1,35 @@
+import { StatesError } from "../errors.js";
+import { parseIntrinsic } from "../intrinsics/index.js";
 import { expressionBody, isJsonataExpression, jsonataSyntaxError } from "../jsonata.js";
+import { compilePath } from "../paths.js";
 import { type Diagnostic, schemaError } from "./diagnostics.js";
-import { isIntrinsicCall } from "./intrinsic-syntax.js";
 import { isPlainObject } from "./parse.js";
 
 /**
  * Checks on the expressions a definition carries: JSONPath paths, payload templates (`key.$`
  * values must be paths or intrinsic calls), JSONata `{% %}` strings, and RFC 3339 timestamps.
- * Only syntax is checked; what a path selects is known when the state runs.
+ * Only syntax is checked, with the parsers that later evaluate them; what a path selects is known
+ * when the state runs.
  */
 
-/** A JSONPath, a context path (`$$...`) or a variable path (`$name...`): AWS's paths all start with `$`. */
-export const isPath = (value: unknown): value is string => typeof value === "string" && value.startsWith("$");
+/** Whether `parse` accepts the text; the parsers report bad syntax as States errors. */
+const parses = (parse: () => unknown): boolean => {
+  try {
+    parse();
+    return true;
+  } catch (error) {
+    if (error instanceof StatesError) return false;
+    throw error;
+  }
+};
+
+/** A JSONPath, a context path (`$$...`) or a variable path (`$name...`), well formed. */
+export const isPath = (value: unknown): value is string =>
+  typeof value === "string" && value.startsWith("$") && parses(() => compilePath(value));
+
+/** A well-formed call of a known intrinsic function with a fitting number of arguments. */
+export const isIntrinsicCall = (value: unknown): value is string =>
+  typeof value === "string" && value.startsWith("States.") && parses(() => parseIntrinsic(value));
 
 /** The value of a path field (InputPath, ItemsPath, ...): a path, or null where the field allows it. */
 export const checkPathField = (
@@ -23,7 +42,7 @@ export const checkPathField = (
   if (!(field in container)) return;
   const value = container[field];
   if (value === null && options.nullable) return;
-  if (isPath(value) || (options.intrinsic && typeof value === "string" && isIntrinsicCall(value))) return;
+  if (isPath(value) || (options.intrinsic && isIntrinsicCall(value))) return;
   const accepted = options.intrinsic
     ? "a valid JSONPath or a valid intrinsic function call"
     : "a valid JSONPath";
@@ -45,7 +64,7 @@ export const checkPayloadTemplate = (template: unknown, location: string, out: D
   if (!isPlainObject(template)) return;
   for (const [key, value] of Object.entries(template)) {
     if (key.endsWith(".$")) {
-      if (!isPath(value) && !(typeof value === "string" && isIntrinsicCall(value))) {
+      if (!isPath(value) && !isIntrinsicCall(value)) {
         out.push(
           schemaError(
             `The value for the field '${key}' must be a valid JSONPath or a valid intrinsic function call`,
