@@ -2,6 +2,7 @@
  * Format detection from the first bytes of a file: X12 starts with ISA (or a bare GS/ST), EDIFACT with
  * UNA/UNB/UNH, Inflow JSON with `{` or `[`; anything else that looks like delimited text is CSV.
  */
+import { startsWithEbcdicIsa } from "./ebcdic.js";
 import type { SourceFormat } from "./invoice.js";
 import type { ByteSource } from "./text.js";
 
@@ -9,6 +10,7 @@ import type { ByteSource } from "./text.js";
 export const SNIFF_BYTES = 4096;
 
 export function detectFormat(head: Uint8Array | string): SourceFormat | undefined {
+  if (typeof head !== "string" && startsWithEbcdicIsa(head)) return "x12";
   let text =
     typeof head === "string" ? head : new TextDecoder("latin1").decode(head.subarray(0, SNIFF_BYTES));
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);

@@ -1,13 +1,15 @@
 /**
  * Bytes to text for the parsers: chunked, so files stream; a UTF-8 byte order mark is dropped.
  * `auto` reads UTF-8 and switches to Windows-1252 at the first byte sequence that is not UTF-8, because
- * supplier files that are not UTF-8 are nearly always Windows-1252 (which also covers ISO 8859-1 text).
+ * supplier files that are not UTF-8 are nearly always Windows-1252 (which also covers ISO 8859-1 text); it
+ * also recognises an X12 interchange in EBCDIC by its first bytes.
  */
+import { decodeEbcdic, startsWithEbcdicIsa } from "./ebcdic.js";
 export type ByteSource = AsyncIterable<Uint8Array> | Iterable<Uint8Array> | Uint8Array | string;
 
-export type TextEncoding = "auto" | "utf-8" | "windows-1252" | "latin1";
+export type TextEncoding = "auto" | "utf-8" | "windows-1252" | "latin1" | "ebcdic";
 
-export const TEXT_ENCODINGS: readonly TextEncoding[] = ["auto", "utf-8", "windows-1252", "latin1"];
+export const TEXT_ENCODINGS: readonly TextEncoding[] = ["auto", "utf-8", "windows-1252", "latin1", "ebcdic"];
 
 async function* chunks(source: ByteSource): AsyncGenerator<Uint8Array | string> {
   if (typeof source === "string" || source instanceof Uint8Array) {
@@ -41,7 +43,7 @@ export async function* decodeText(
   source: ByteSource,
   encoding: TextEncoding = "auto",
 ): AsyncGenerator<string> {
-  let mode: "utf-8" | "windows-1252" | "latin1" = encoding === "auto" ? "utf-8" : encoding;
+  let mode: Exclude<TextEncoding, "auto"> = encoding === "auto" ? "utf-8" : encoding;
   const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
   const loose = new TextDecoder("utf-8", { ignoreBOM: true });
   const single = () => new TextDecoder(mode === "latin1" ? "latin1" : "windows-1252");
@@ -55,10 +57,13 @@ export async function* decodeText(
       firstBytes = false;
       // The UTF-8 byte order mark, whatever the declared encoding (Windows-1252 files exported as UTF-8).
       if (chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) chunk = chunk.subarray(3);
+      else if (encoding === "auto" && startsWithEbcdicIsa(chunk)) mode = "ebcdic";
     }
     let text: string;
     if (typeof chunk === "string") {
       text = chunk;
+    } else if (mode === "ebcdic") {
+      text = decodeEbcdic(chunk);
     } else if (mode !== "utf-8") {
       singleDecoder ??= single();
       text = singleDecoder.decode(chunk);

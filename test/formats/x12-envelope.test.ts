@@ -1,6 +1,8 @@
 import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
+import { detectFormat } from "../../src/formats/detect.js";
 import type { Diagnostic } from "../../src/formats/diagnostics.js";
+import { decodeEbcdic } from "../../src/formats/ebcdic.js";
 import { createEnvelope, type InterchangeInfo, type SetInfo } from "../../src/formats/x12/envelope.js";
 import { parseX12 } from "../../src/formats/x12/parse.js";
 import { createX12Tokenizer, type Segment } from "../../src/formats/x12/tokenizer.js";
@@ -211,5 +213,18 @@ describe("X12 credit memos", () => {
     expect(inv.lines[0]).toMatchObject({ quantity: "2", unitPrice: "-3.50", amount: "-7.00" });
     expect(inv.charges[0]!.amount).toBe("-1.00");
     expect(codes(r)).toEqual([]);
+  });
+});
+
+describe("X12 in EBCDIC", () => {
+  it("reads an interchange encoded in EBCDIC (cp037) like its ASCII original", async () => {
+    const ascii = named("x12-810", "staedi-simple810");
+    const table = decodeEbcdic(Uint8Array.from({ length: 256 }, (_, i) => i));
+    const encode = new Map([...table].map((c, i) => [c, i]));
+    const ebcdic = Uint8Array.from(new TextDecoder().decode(ascii), (c) => encode.get(c)!);
+    const a = await collect(parseX12(ascii));
+    const e = await collect(parseX12(chunked(ebcdic, 100)));
+    expect(e).toEqual(a);
+    expect(detectFormat(ebcdic)).toBe("x12");
   });
 });
