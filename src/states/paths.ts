@@ -88,8 +88,6 @@ export function compilePath(text: string): JsonPath {
   return path;
 }
 
-export const isPath = (text: string): boolean => text.startsWith("$");
-
 function parsePath(cursor: Cursor): JsonPath {
   const start = cursor.pos;
   const { text } = cursor;
