@@ -5,7 +5,7 @@
  */
 export class StatesError extends Error {
   override readonly name: string;
-  readonly cause: string;
+  override readonly cause: string;
 
   constructor(error: string, cause = "") {
     super(cause ? `${error}: ${cause}` : error);
@@ -35,4 +35,5 @@ export const STATES_ERRORS = Object.freeze({
 } as const);
 
 export const runtimeError = (cause: string) => new StatesError(STATES_ERRORS.Runtime, cause);
-export const queryEvaluationError = (cause: string) => new StatesError(STATES_ERRORS.QueryEvaluationError, cause);
+export const queryEvaluationError = (cause: string) =>
+  new StatesError(STATES_ERRORS.QueryEvaluationError, cause);

@@ -1,0 +1,293 @@
+import type { Queues, ReceivedMessage } from "../queues/types.js";
+import type { Queryable, Store } from "../store/types.js";
+import { StatesError } from "./errors.js";
+import { type ExecutionRow, infoOf, insertExecution, SELECT_EXECUTIONS } from "./executions.js";
+import { appendEvents } from "./history.js";
+import type { Machines } from "./machines.js";
+import { describeResource, parseResource } from "./resources.js";
+import { loadRun } from "./runs.js";
+import {
+  advance,
+  closeExecution,
+  reportToParentExecution,
+  STEPS_QUEUE,
+  type StepContext,
+  type StepMessage,
+  sendStep,
+} from "./step.js";
+import { answerTask, loadToken, nextDue, setTokenStatus } from "./tasks.js";
+
+/** Calls a function registered by name (the functions part supplies it); returns its result or throws. */
+export type FunctionInvoker = (name: string, payload: unknown) => Promise<unknown>;
+
+export interface WorkerOptions {
+  now: () => number;
+  region: string;
+  accountId: string;
+  machines: Machines;
+  invoke?: FunctionInvoker;
+  concurrency?: number;
+  onError?: (error: unknown) => void;
+}
+
+async function executionById(tx: Queryable, id: number): Promise<ExecutionRow | undefined> {
+  const [row] = await tx.query<ExecutionRow>(`${SELECT_EXECUTIONS} WHERE e.id = $1`, [id]);
+  return row;
+}
+
+/**
+ * Takes steps off the internal queue and applies each in one transaction with the deletion of
+ * its message: a crash before the commit leaves the message to come back, a crash after leaves
+ * nothing to redo. A step that fails for a reason outside the workflow (a bug, a broken row) fails
+ * its execution with States.Runtime rather than coming back forever.
+ */
+export function createStepWorker(store: Store, queues: Queues, options: WorkerOptions) {
+  const stopping = new AbortController();
+  const loops: Promise<void>[] = [];
+
+  const executionOf = async (tx: Queryable, message: StepMessage): Promise<number | undefined> => {
+    if (message.kind === "timeout") return message.execution;
+    if (message.kind === "task-timeout") return (await loadToken(tx, message.token))?.execution_id;
+    return (await loadRun(tx, message.run))?.executionId;
+  };
+
+  /** Runs `work` in a transaction with the message's deletion, for a still-running execution. */
+  const inStep = (message: StepMessage, receiptHandle: string, work: (step: StepContext) => Promise<void>) =>
+    store.transaction(async (tx) => {
+      const transactional = queues.within(tx);
+      await transactional.deleteMessage(STEPS_QUEUE, receiptHandle);
+      const executionId = await executionOf(tx, message);
+      if (executionId === undefined) return;
+      const row = await executionById(tx, executionId);
+      if (!row || row.status !== "RUNNING") return;
+      await work({
+        tx,
+        queues: transactional,
+        now: options.now(),
+        region: options.region,
+        execution: infoOf(row),
+      });
+    });
+
+  const apply = async (message: StepMessage, receiptHandle: string): Promise<void> => {
+    if (message.kind === "invoke") return invoke(message, receiptHandle);
+    await inStep(message, receiptHandle, async (step) => {
+      const { tx, now, execution } = step;
+      if (message.kind === "timeout") {
+        const due = execution.startedAt + (execution.definition.TimeoutSeconds ?? 0) * 1000;
+        if (due > now) return sendStep(step.queues, message, due - now);
+        await appendEvents(tx, execution.id, now, [
+          { type: "ExecutionTimedOut", details: { error: "States.Timeout" } },
+        ]);
+        await closeExecution(tx, execution, now, { status: "TIMED_OUT", error: "States.Timeout" });
+        return reportToParentExecution(step, execution, { status: "TIMED_OUT", error: "States.Timeout" });
+      }
+      if (message.kind === "task-timeout") {
+        const token = await loadToken(tx, message.token);
+        if (!token || token.status !== "PENDING") return;
+        const due = nextDue(token.timeout_at, token.heartbeat_seconds, token.heartbeat_at);
+        if (due === undefined) return;
+        if (due > now) return sendStep(step.queues, message, due - now);
+        const timedOut = token.timeout_at !== null && token.timeout_at <= now;
+        const error = { error: timedOut ? "States.Timeout" : "States.HeartbeatTimeout", cause: "" };
+        await setTokenStatus(tx, token.token, "TIMED_OUT");
+        await answerTask(
+          step,
+          token.run_id,
+          token.run_version,
+          { error },
+          {
+            type: "TaskTimedOut",
+            details: { ...describeResource(parseResource(token.resource)), error: error.error },
+          },
+        );
+        return;
+      }
+      const run = await loadRun(tx, message.run);
+      if (!run || run.version !== message.version) return;
+      if (run.status !== "RUNNING" && run.status !== "WAITING") return;
+      if (run.wakeAt !== null && run.wakeAt > now) return sendStep(step.queues, message, run.wakeAt - now);
+      await advance(step, run);
+    });
+  };
+
+  /**
+   * A task that calls out: a function runs outside any transaction (it may take long and may
+   * call Inflow itself); its answer then resumes the run in one. A child execution starts inside
+   * the step. At least once, as with Lambda: a crash mid-call makes the call again.
+   */
+  const invoke = async (message: Extract<StepMessage, { kind: "invoke" }>, receiptHandle: string) => {
+    const run = await loadRun(store, message.run);
+    const task = run?.stateData.task;
+    if (!run || !task || run.version !== message.version || run.status !== "WAITING") {
+      await queues.deleteMessage(STEPS_QUEUE, receiptHandle);
+      return;
+    }
+    const resource = parseResource(task.resource);
+    const described = describeResource(resource);
+    if (resource.service === "states") {
+      await inStep(message, receiptHandle, (step) =>
+        startChildExecution(step, run.id, message.version, task.parameters, resource.pattern),
+      );
+      return;
+    }
+    let answer: { result: unknown } | { error: { error: string; cause: string } };
+    try {
+      if (!options.invoke)
+        throw new StatesError("Lambda.ServiceException", "No functions are registered in this process.");
+      const parameters = (task.parameters ?? {}) as Record<string, unknown>;
+      const name =
+        resource.service === "lambda" && resource.functionName
+          ? resource.functionName
+          : String(parameters.FunctionName ?? "");
+      const payload =
+        resource.service === "lambda" && resource.functionName ? task.parameters : parameters.Payload;
+      const returned = await options.invoke(name.split(":").pop() ?? name, payload);
+      answer = {
+        result:
+          resource.service === "lambda" && resource.functionName
+            ? returned
+            : { ExecutedVersion: "$LATEST", Payload: returned, StatusCode: 200 },
+      };
+    } catch (error) {
+      answer =
+        error instanceof StatesError
+          ? { error: { error: error.name, cause: error.cause } }
+          : {
+              error: {
+                error: (error as Error)?.name || "Error",
+                cause: (error as Error)?.message ?? String(error),
+              },
+            };
+    }
+    await inStep(message, receiptHandle, async (step) => {
+      if (resource.pattern === "token" && "result" in answer) return;
+      await answerTask(
+        step,
+        run.id,
+        message.version,
+        answer,
+        "result" in answer
+          ? { type: "TaskSucceeded", details: { ...described, output: JSON.stringify(answer.result) } }
+          : { type: "TaskFailed", details: { ...described, ...answer.error } },
+      );
+    });
+  };
+
+  const startChildExecution = async (
+    step: StepContext,
+    runId: number,
+    version: number,
+    parameters: unknown,
+    pattern: "request" | "sync" | "token",
+  ) => {
+    const given = (parameters ?? {}) as Record<string, unknown>;
+    const described = {
+      resourceType: "states",
+      resource: pattern === "sync" ? "startExecution.sync" : "startExecution",
+    };
+    let machine: Awaited<ReturnType<Machines["byArn"]>>;
+    try {
+      machine = await options.machines.byArn(String(given.StateMachineArn), step.tx);
+    } catch (error) {
+      const failure = {
+        error: "StepFunctions.StateMachineDoesNotExistException",
+        cause: (error as Error).message,
+      };
+      await answerTask(
+        step,
+        runId,
+        version,
+        { error: failure },
+        { type: "TaskFailed", details: { ...described, ...failure } },
+      );
+      return;
+    }
+    const name = typeof given.Name === "string" ? given.Name : crypto.randomUUID();
+    const input =
+      given.Input === undefined
+        ? {}
+        : typeof given.Input === "string"
+          ? JSON.parse(given.Input)
+          : given.Input;
+    const arn = `arn:aws:states:${options.region}:${options.accountId}:execution:${machine.name}:${name}`;
+    await insertExecution(step.tx, step.queues, {
+      arn,
+      name,
+      machine,
+      text: JSON.stringify(input),
+      parsed: input,
+      now: step.now,
+      ...(pattern === "sync" ? { parent: { runId, version } } : {}),
+    });
+    if (pattern !== "sync") {
+      const result = { ExecutionArn: arn, StartDate: step.now };
+      await answerTask(
+        step,
+        runId,
+        version,
+        { result },
+        {
+          type: "TaskSucceeded",
+          details: { ...described, output: JSON.stringify(result) },
+        },
+      );
+    }
+  };
+
+  const failExecution = async (message: StepMessage, receiptHandle: string, error: unknown) => {
+    options.onError?.(error);
+    await store.transaction(async (tx) => {
+      await queues.within(tx).deleteMessage(STEPS_QUEUE, receiptHandle);
+      const executionId = await executionOf(tx, message);
+      if (executionId === undefined) return;
+      const row = await executionById(tx, executionId);
+      if (!row || row.status !== "RUNNING") return;
+      const now = options.now();
+      const cause = `Internal error while running the state machine: ${(error as Error)?.message ?? String(error)}`;
+      await appendEvents(tx, row.id, now, [
+        { type: "ExecutionFailed", details: { error: "States.Runtime", cause } },
+      ]);
+      await closeExecution(tx, infoOf(row), now, { status: "FAILED", error: "States.Runtime", cause });
+    });
+  };
+
+  const handle = async (message: ReceivedMessage) => {
+    const body = JSON.parse(message.body) as StepMessage;
+    try {
+      await apply(body, message.receiptHandle);
+    } catch (error) {
+      await failExecution(body, message.receiptHandle, error).catch(options.onError);
+    }
+  };
+
+  const loop = async () => {
+    while (!stopping.signal.aborted) {
+      let messages: ReceivedMessage[];
+      try {
+        messages = await queues.receiveMessage(STEPS_QUEUE, {
+          maxNumberOfMessages: 10,
+          waitTimeSeconds: 20,
+          signal: stopping.signal,
+        });
+      } catch (error) {
+        if (stopping.signal.aborted) return;
+        options.onError?.(error);
+        await new Promise((resolve) => setTimeout(resolve, 500));
+        continue;
+      }
+      for (const message of messages) await handle(message);
+    }
+  };
+
+  return {
+    async start(): Promise<void> {
+      await queues.createQueue(STEPS_QUEUE, { VisibilityTimeout: "60" });
+      for (let i = 0; i < (options.concurrency ?? 2); i++) loops.push(loop());
+    },
+    async stop(): Promise<void> {
+      stopping.abort();
+      await Promise.all(loops);
+    },
+  };
+}
