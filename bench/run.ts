@@ -7,15 +7,15 @@
  *   npm run bench -- queues --messages 5000 the queue suite only, with its flags
  *
  * A suite is a module under bench/<name>/ exporting `main(args, command)`; it prints its report
- * and writes its own section of docs/benchmarks.md. Add a suite by adding it to SUITES.
+ * and writes its own section of docs/benchmarks.md. Add a suite by adding it to SUITES. Flags are
+ * each suite's own (`queues --messages N`, `formats --runs N`): give them with one suite named.
  */
 
 type Suite = (args: string[], command: string) => Promise<void>;
 
 const SUITES: Record<string, () => Promise<Suite>> = {
   queues: async () => (await import("./queues/run.js")).main,
-  // formats: async () => (await import("./formats/run.js")).main,
-  //   (bench/formats/ is on its way: register it here once bench/formats/run.ts exports `main`.)
+  formats: async () => (await import("./formats/run.js")).main,
 };
 
 // Leading words name suites; everything from the first flag on goes to each suite.

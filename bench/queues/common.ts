@@ -5,6 +5,8 @@
  * (delete / complete) what was received. A run moves `messages` messages through it with
  * `loops` concurrent client loops and reports messages per second over the wall time of the run.
  */
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import pg from "pg";
 
@@ -23,6 +25,8 @@ export interface QueueDriver<Handle> {
   /** Between repetitions: the same housekeeping for every system (VACUUM ANALYZE of its tables on PostgreSQL). */
   housekeeping(): Promise<void>;
   close(): Promise<void>;
+  /** The server process the client talks to, if any (its CPU time is counted apart). */
+  serverPid?: number;
 }
 
 /** The message every system carries: small JSON, about 90 bytes serialized. */
@@ -58,11 +62,22 @@ export interface CallTimes {
   ack: { calls: number; millis: number };
 }
 
+/** CPU time per message, in microseconds, by where it was spent (undefined: not measurable here). */
+export interface CpuPerMessage {
+  /** The measuring process: the client loops and, in-process, the system itself. */
+  client: number;
+  /** The server process (HTTP runs). */
+  server?: number;
+  /** The PostgreSQL backends serving the system's connections (a local server only). */
+  postgres?: number;
+}
+
 export interface CycleRun {
   messages: number;
   millis: number;
   perSecond: number;
   calls: CallTimes;
+  cpu?: CpuPerMessage;
 }
 
 /**
@@ -131,6 +146,18 @@ export const DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/test";
 
 export function databaseUrl(): string {
   return process.env.INFLOW_TEST_DATABASE_URL || DEFAULT_DATABASE_URL;
+}
+
+/**
+ * The URL a system under test connects with: the benchmark database, with an application_name
+ * naming the system, so that its PostgreSQL backends (and their CPU time) can be told apart from
+ * the benchmark's own helper connections and from anything else using the server.
+ */
+export function systemDatabaseUrl(): string {
+  const url = new URL(databaseUrl());
+  const name = process.env.BENCH_APPLICATION_NAME;
+  if (name) url.searchParams.set("application_name", name);
+  return url.toString();
 }
 
 /** A connection string without its password, for reports. */
@@ -209,4 +236,52 @@ export function countStatements(): { count: () => number; texts: () => Map<strin
     return original.apply(this, args);
   };
   return { count: () => count, texts: () => texts };
+}
+
+// CPU time ---------------------------------------------------------------------------------------
+
+let clockTicks: number | undefined;
+function ticksPerSecond(): number {
+  if (clockTicks === undefined) {
+    try {
+      clockTicks = Number(execFileSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).trim()) || 100;
+    } catch {
+      clockTicks = 100;
+    }
+  }
+  return clockTicks;
+}
+
+/** User + system CPU time of a process so far, in microseconds (Linux /proc), or undefined. */
+export function processCpuMicros(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1_000_000) / ticksPerSecond();
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time of the PostgreSQL backends whose application_name is `name`, per backend pid, or
+ * undefined when they cannot be read (a remote server, or no permission).
+ */
+export async function postgresBackendCpu(name: string): Promise<Map<number, number> | undefined> {
+  const { rows } = await withClient((client) =>
+    client.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE application_name = $1", [name]),
+  );
+  const result = new Map<number, number>();
+  for (const { pid } of rows) {
+    const micros = processCpuMicros(pid);
+    if (micros === undefined) return undefined;
+    result.set(pid, micros);
+  }
+  return result;
+}
+
+/** Micros spent between two backend snapshots; backends born in between count from zero. */
+export function backendCpuSpent(before: Map<number, number>, after: Map<number, number>): number {
+  let spent = 0;
+  for (const [pid, micros] of after) spent += micros - (before.get(pid) ?? 0);
+  return spent;
 }

@@ -21,13 +21,13 @@
 import { randomBytes } from "node:crypto";
 import { Logger, makeWorkerUtils, runMigrations } from "graphile-worker";
 import pg from "pg";
-import { checkIdentifier, databaseUrl, dropSchema, type QueueDriver, vacuumSchema } from "./common.js";
+import { checkIdentifier, dropSchema, type QueueDriver, systemDatabaseUrl, vacuumSchema } from "./common.js";
 
 const TASK = "bench";
 
 export async function openGraphileWorker(schema: string): Promise<QueueDriver<string>> {
   await dropSchema(checkIdentifier(schema));
-  const pool = new pg.Pool({ connectionString: databaseUrl(), max: 10 });
+  const pool = new pg.Pool({ connectionString: systemDatabaseUrl(), max: 10 });
   // graphile-worker checks that a pool handles errors of idle clients and of checked-out ones.
   pool.on("error", () => undefined);
   pool.on("connect", (client) => client.on("error", () => undefined));

@@ -21,7 +21,7 @@ import {
   SendMessageBatchCommand,
   SQSClient,
 } from "@aws-sdk/client-sqs";
-import { checkIdentifier, databaseUrl, dropSchema, type QueueDriver, vacuumSchema } from "./common.js";
+import { checkIdentifier, dropSchema, type QueueDriver, systemDatabaseUrl, vacuumSchema } from "./common.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "src/cli/main.ts");
@@ -41,7 +41,7 @@ export async function openHttp(
   let storeArgs: string[];
   if (backend === "postgres") {
     await dropSchema(checkIdentifier(schema));
-    const url = new URL(databaseUrl());
+    const url = new URL(systemDatabaseUrl());
     url.searchParams.set("schema", schema);
     storeArgs = ["--database", url.toString()];
   } else {
@@ -61,6 +61,7 @@ export async function openHttp(
 
   return {
     server: server.info,
+    ...(server.pid !== undefined ? { serverPid: server.pid } : {}),
     async send(batch) {
       const result = await client.send(
         new SendMessageBatchCommand({
@@ -155,6 +156,7 @@ async function startServer(storeArgs: string[]) {
   return {
     port,
     info,
+    pid: child.pid,
     async stop() {
       if (child.exitCode !== null || child.signalCode !== null) return;
       const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));

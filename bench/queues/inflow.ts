@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { createQueues } from "../../src/queues/service.js";
 import type { ReceivedMessage } from "../../src/queues/types.js";
 import { openStore } from "../../src/store/open.js";
-import { checkIdentifier, databaseUrl, dropSchema, type QueueDriver, vacuumSchema } from "./common.js";
+import { checkIdentifier, dropSchema, type QueueDriver, systemDatabaseUrl, vacuumSchema } from "./common.js";
 
 const QUEUE = "bench";
 
@@ -19,7 +19,7 @@ export async function openInflow(
   if (backend === "postgres") await dropSchema(checkIdentifier(schema));
   else dataDir = mkdtempSync(join(tmpdir(), "inflow-bench-"));
   const store = await openStore(
-    backend === "postgres" ? { databaseUrl: databaseUrl(), schema } : { dataDir: dataDir! },
+    backend === "postgres" ? { databaseUrl: systemDatabaseUrl(), schema } : { dataDir: dataDir! },
   );
   const queues = createQueues(store);
   await queues.createQueue(QUEUE);

@@ -16,7 +16,16 @@
  * an unmeasured 1-loop run (PostgreSQL systems driven in-process); it patches `pg`, so it comes last.
  */
 import { createInterface } from "node:readline";
-import { type CycleRun, countStatements, type QueueDriver, runCycles } from "./common.js";
+import {
+  backendCpuSpent,
+  type CpuPerMessage,
+  type CycleRun,
+  countStatements,
+  postgresBackendCpu,
+  processCpuMicros,
+  type QueueDriver,
+  runCycles,
+} from "./common.js";
 import { systemNamed } from "./systems.js";
 
 export interface StatementCount {
@@ -39,13 +48,33 @@ export interface Response {
 }
 
 const spec = systemNamed(process.argv[2] ?? "");
+// Tags this system's PostgreSQL connections (see systemDatabaseUrl) so their backends' CPU is countable.
+const applicationName = `bench_${spec.name.replaceAll("-", "_")}`;
+process.env.BENCH_APPLICATION_NAME = applicationName;
 const log = (line: string) => process.stderr.write(`[${spec.name}] ${line}\n`);
 let driver: (QueueDriver<unknown> & { server?: { via: string; command: string } }) | undefined;
 let seq = 0;
 
+async function cpuSnapshot() {
+  return {
+    client: process.cpuUsage(),
+    server: driver!.serverPid !== undefined ? processCpuMicros(driver!.serverPid) : undefined,
+    postgres: spec.backend === "postgres" ? await postgresBackendCpu(applicationName) : undefined,
+  };
+}
+
 async function cycles(messages: number, loops: number): Promise<CycleRun> {
+  const before = await cpuSnapshot();
   const run = await runCycles(driver!, messages, loops, seq);
+  const after = await cpuSnapshot();
   seq += messages;
+  const client = process.cpuUsage(before.client);
+  const cpu: CpuPerMessage = { client: (client.user + client.system) / messages };
+  if (before.server !== undefined && after.server !== undefined)
+    cpu.server = (after.server - before.server) / messages;
+  if (before.postgres && after.postgres)
+    cpu.postgres = backendCpuSpent(before.postgres, after.postgres) / messages;
+  run.cpu = cpu;
   const left = await driver!.remaining();
   if (left !== 0) throw new Error(`${left} messages left in the queue after a run`);
   return run;

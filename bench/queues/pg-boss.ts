@@ -7,14 +7,14 @@
  * pays for housekeeping timers during the measurement.
  */
 import PgBoss from "pg-boss";
-import { checkIdentifier, databaseUrl, dropSchema, type QueueDriver, vacuumSchema } from "./common.js";
+import { checkIdentifier, dropSchema, type QueueDriver, systemDatabaseUrl, vacuumSchema } from "./common.js";
 
 const QUEUE = "bench";
 
 export async function openPgBoss(schema: string): Promise<QueueDriver<string>> {
   await dropSchema(checkIdentifier(schema));
   const boss = new PgBoss({
-    connectionString: databaseUrl(),
+    connectionString: systemDatabaseUrl(),
     schema,
     max: 10,
     supervise: false,

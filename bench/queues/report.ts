@@ -2,7 +2,7 @@
  * The queue benchmark's report: a markdown section for stdout and for docs/benchmarks.md.
  */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
-import type { CycleRun } from "./common.js";
+import { type CycleRun, median } from "./common.js";
 import type { StatementCount } from "./measure.js";
 
 export const TARGET_SQLITE_PER_SECOND = 20_000;
@@ -162,6 +162,41 @@ export function renderSection(input: ReportInput): string {
         meanCall(result, l, "ack"),
       ]),
     ];
+    lines.push(`| ${cells.join(" | ")} |`);
+  }
+  lines.push("");
+
+  // CPU cost per message: steadier than msg/s when the machine is shared.
+  lines.push(
+    "### CPU time per message, µs",
+    "",
+    "CPU time (user + system) spent per message during the measured repetitions (median), by process: the benchmark",
+    "process (client loops, and the system itself when in-process), the HTTP server process, and the PostgreSQL backends",
+    "of the system's own connections (told apart by `application_name`, read from `/proc`). It moves far less than msg/s",
+    "when other work shares the machine, so it is the steadier comparison of how much work each system does per message.",
+    "",
+  );
+  const cpuHeader = [
+    "System",
+    ...loops.flatMap((l) => [`client (${l})`, `server (${l})`, `PostgreSQL (${l})`, `total (${l})`]),
+  ];
+  lines.push(
+    `| ${cpuHeader.join(" | ")} |`,
+    `| ${cpuHeader.map((_, i) => (i === 0 ? "---" : "---:")).join(" | ")} |`,
+  );
+  for (const result of results) {
+    const cells = [result.system];
+    for (const l of loops) {
+      const runs = result.levels.find((level) => level.loops === l)?.runs ?? [];
+      const pick = (part: "client" | "server" | "postgres") => {
+        const values = runs.map((run) => run.cpu?.[part]).filter((v): v is number => v !== undefined);
+        return values.length > 0 ? median(values) : undefined;
+      };
+      const [client, server, postgres] = [pick("client"), pick("server"), pick("postgres")];
+      const total = client === undefined ? undefined : client + (server ?? 0) + (postgres ?? 0);
+      const show = (value: number | undefined) => (value === undefined ? "–" : value.toFixed(0));
+      cells.push(show(client), show(server), show(postgres), show(total));
+    }
     lines.push(`| ${cells.join(" | ")} |`);
   }
   lines.push("");
