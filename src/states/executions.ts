@@ -16,7 +16,7 @@ import {
   ServiceError,
 } from "./service-errors.js";
 import { closeExecution, type ExecutionInfo, sendStep } from "./step.js";
-import type { ExecutionStatus, MachineDefinition } from "./types.js";
+import type { ExecutionStatus, MachineDefinition, StateMachineType } from "./types.js";
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /** RedriveExecution works within 14 days of the stop. */
@@ -57,27 +57,29 @@ interface ExecutionRow {
   sm_arn: string;
   sm_name: string;
   role_arn: string;
+  sm_type: StateMachineType;
   parent_run_id: number | null;
   parent_run_version: number | null;
 }
 
 export const SELECT_EXECUTIONS = `SELECT e.id, e.arn, e.name, e.state_machine_id, e.definition, e.status, e.input,
   e.output, e.error, e.cause, e.started_at, e.stopped_at, e.redrive_count, e.parent_run_id, e.parent_run_version,
-  m.arn AS sm_arn, m.name AS sm_name, m.role_arn
+  m.arn AS sm_arn, m.name AS sm_name, m.role_arn, m.type AS sm_type
   FROM executions e JOIN state_machines m ON m.id = e.state_machine_id`;
 const SELECT = SELECT_EXECUTIONS;
 
-const definitions = new Map<number, MachineDefinition>();
+/** Parsed definitions by their text: executions of one machine share one parse. */
+const definitions = new Map<string, MachineDefinition>();
 
-/** The execution as steps see it; parsed definitions are kept per execution (they never change). */
+/** The execution as steps see it. */
 export type { ExecutionRow };
 
 export function infoOf(row: ExecutionRow): ExecutionInfo {
-  let definition = definitions.get(row.id);
+  let definition = definitions.get(row.definition);
   if (!definition) {
     definition = JSON.parse(row.definition) as MachineDefinition;
     if (definitions.size > 1000) definitions.clear();
-    definitions.set(row.id, definition);
+    definitions.set(row.definition, definition);
   }
   return {
     id: row.id,
@@ -89,6 +91,7 @@ export function infoOf(row: ExecutionRow): ExecutionInfo {
     stateMachineArn: row.sm_arn,
     stateMachineName: row.sm_name,
     roleArn: row.role_arn,
+    machineType: row.sm_type,
     status: row.status,
     redriveCount: row.redrive_count,
     parentRunId: row.parent_run_id,
@@ -181,8 +184,11 @@ export function createExecutions(
   machines: Machines,
   options: { region: string; accountId: string; now: () => number },
 ) {
-  const executionArn = (machineName: string, name: string) =>
-    `arn:aws:states:${options.region}:${options.accountId}:execution:${machineName}:${name}`;
+  /** Express executions carry a unique suffix: their names need not be unique. */
+  const executionArn = (machine: StateMachine, name: string) =>
+    machine.type === "EXPRESS"
+      ? `arn:aws:states:${options.region}:${options.accountId}:express:${machine.name}:${name}:${randomUUID()}`
+      : `arn:aws:states:${options.region}:${options.accountId}:execution:${machine.name}:${name}`;
 
   const rowByArn = async (arn: string, db = store as Pick<Store, "query">): Promise<ExecutionRow> => {
     if (typeof arn !== "string" || !arn.startsWith("arn:")) throw invalidArn(String(arn));
@@ -216,7 +222,7 @@ export function createExecutions(
       } catch (error) {
         throw invalidExecutionInput((error as Error).message);
       }
-      const arn = executionArn(machine.name, name);
+      const arn = executionArn(machine, name);
       const [existing] = await store.query<ExecutionRow>(`${SELECT} WHERE e.arn = $1`, [arn]);
       if (existing) {
         if (existing.status === "RUNNING" && existing.input === text) return describe(existing);

@@ -155,3 +155,16 @@ export async function saveRun(tx: Queryable, before: Run, after: Run, now: numbe
   );
   return version;
 }
+
+/** Removes the runs under a parent, all the way down: a Map or Parallel done with its children, or about to start new ones. */
+export async function deleteDescendants(tx: Queryable, parentId: number): Promise<void> {
+  let parents = [parentId];
+  while (parents.length > 0) {
+    const next: number[] = [];
+    for (const id of parents) {
+      const rows = await tx.query<{ id: number }>("DELETE FROM runs WHERE parent_id = $1 RETURNING id", [id]);
+      next.push(...rows.map((row) => row.id));
+    }
+    parents = next;
+  }
+}

@@ -17,7 +17,7 @@ export interface ContextObject {
     RedriveCount?: number;
     RedriveTime?: string;
   };
-  State: { EnteredTime: string; Name: string; RetryCount: number };
+  State: { EnteredTime: string; Name: string; RetryCount?: number };
   StateMachine: { Id: string; Name: string };
   Task?: { Token: string };
   Map?: { Item: { Index: number; Value: unknown; Key?: string } };

@@ -13,12 +13,19 @@ import { enterPass } from "./kinds/pass.js";
 import { enterSucceed } from "./kinds/succeed.js";
 import { enterTask } from "./kinds/task.js";
 import { enterWait } from "./kinds/wait.js";
-import { checkExecutionTransition } from "./lifecycle.js";
+import { checkExecutionTransition, checkRunTransition } from "./lifecycle.js";
 import { type Catcher, findCatcher, planRetry, type Retrier } from "./retry.js";
-import { childrenOf, insertRun, loadRun, type Run, saveRun } from "./runs.js";
+import { childrenOf, deleteDescendants, insertRun, loadRun, type Run, saveRun } from "./runs.js";
 import type { ContextObject, Scope } from "./scope.js";
 import { answerTask, startTask } from "./tasks.js";
-import type { ExecutionStatus, MachineDefinition, StateDefinition } from "./types.js";
+import type { ExecutionStatus, MachineDefinition, StateDefinition, StateMachineType } from "./types.js";
+
+/** Errors raised while a state evaluates its fields; their causes name the state and its entry event. */
+const LOCATED_ERRORS = new Set<string>([
+  STATES_ERRORS.Runtime,
+  STATES_ERRORS.QueryEvaluationError,
+  STATES_ERRORS.IntrinsicFailure,
+]);
 
 /** The internal queue that carries steps; see the glossary in types.ts. */
 export const STEPS_QUEUE = "inflow-states-steps";
@@ -50,6 +57,7 @@ export interface ExecutionInfo {
   stateMachineArn: string;
   stateMachineName: string;
   roleArn: string;
+  machineType: StateMachineType;
   status: ExecutionStatus;
   redriveCount: number;
   /** Set when a `states:startExecution.sync` task of another execution waits for this one. */
@@ -87,12 +95,14 @@ function contextObject(execution: ExecutionInfo, run: Run, enteredAt: number): C
       Name: execution.name,
       RoleArn: execution.roleArn,
       StartTime: iso(execution.startedAt),
-      RedriveCount: execution.redriveCount,
+      // Express executions cannot be redriven, and their context object has no count.
+      ...(execution.machineType === "STANDARD" ? { RedriveCount: execution.redriveCount } : {}),
     },
     State: {
       EnteredTime: iso(enteredAt),
       Name: run.stateName,
-      RetryCount: run.stateData.retries?.reduce((a, b) => a + b, 0) ?? 0,
+      // AWS shows RetryCount only once a Retrier has retried the state.
+      ...(run.stateData.retries ? { RetryCount: run.stateData.retries.reduce((a, b) => a + b, 0) } : {}),
     },
     StateMachine: { Id: execution.stateMachineArn, Name: execution.stateMachineName },
     ...(run.stateData.mapItem
@@ -159,11 +169,38 @@ async function catchOutcome(
  * (Pass, Choice, an elapsed Wait...), up to one that must wait (a timer, a task, children) or the
  * end of the run. Everything it writes goes through `step.tx`.
  */
-export async function advance(step: StepContext, before: Run): Promise<void> {
+export async function advance(step: StepContext, loaded: Run): Promise<void> {
   const { execution, now } = step;
+  // A run woken from waiting is running again; later writes are checked from there.
+  checkRunTransition(loaded.status, "RUNNING");
+  const before: Run = { ...loaded, status: "RUNNING" };
   const events: Array<{ type: string; details?: Record<string, unknown> }> = [];
   let run: Run = { ...before, status: "RUNNING", wakeAt: null };
   const flush = () => appendEvents(step.tx, execution.id, now, events.splice(0));
+  let entered: (typeof events)[number] | undefined;
+
+  /** The id of the current state's StateEntered event, which AWS quotes in runtime error causes. */
+  const enteredEventId = async (): Promise<number> => {
+    const index = entered ? events.indexOf(entered) : -1;
+    if (index >= 0) {
+      const count = events.length;
+      return (await flush()) - count + 1 + index;
+    }
+    const rows = await step.tx.query<{ id: number; details: string }>(
+      "SELECT id, details FROM history_events WHERE execution_id = $1 AND type LIKE '%StateEntered' ORDER BY id DESC LIMIT 500",
+      [execution.id],
+    );
+    return rows.find((row) => (JSON.parse(row.details) as { name?: string }).name === run.stateName)?.id ?? 0;
+  };
+  /** Runtime errors of a state's own evaluation say where they happened, as AWS words it. */
+  const located = async (error: StatesError): Promise<StatesError> => {
+    if (!LOCATED_ERRORS.has(error.name)) return error;
+    const id = await enteredEventId();
+    return new StatesError(
+      error.name,
+      `An error occurred while executing the state '${run.stateName}' (entered at the event id #${id}). ${error.cause}`,
+    );
+  };
 
   for (let transitions = 0; ; transitions++) {
     if (transitions >= MAX_CHAIN) {
@@ -188,10 +225,11 @@ export async function advance(step: StepContext, before: Run): Promise<void> {
     try {
       if (run.phase === "enter") {
         if (!run.stateData.retries) {
-          events.push({
+          entered = {
             type: `${state.Type}StateEntered`,
             details: { name: run.stateName, input: JSON.stringify(run.stateInput) },
-          });
+          };
+          events.push(entered);
         }
         const enter = ENTER[state.Type];
         if (!enter) throw new StatesError(STATES_ERRORS.Runtime, `Unsupported state type ${state.Type}`);
@@ -201,7 +239,7 @@ export async function advance(step: StepContext, before: Run): Promise<void> {
       }
     } catch (error) {
       if (!(error instanceof StatesError)) throw error;
-      outcome = { type: "error", error };
+      outcome = { type: "error", error: await located(error) };
     }
 
     if (outcome.type === "wait" && outcome.until <= now) {
@@ -229,7 +267,7 @@ export async function advance(step: StepContext, before: Run): Promise<void> {
         }
       } catch (error) {
         if (!(error instanceof StatesError)) throw error;
-        outcome = { type: "error", error };
+        outcome = { type: "error", error: await located(error) };
       }
       if (exit && outcome.type === "complete") {
         events.push({
@@ -425,6 +463,7 @@ async function spawnChildren(
   };
   await saveRun(tx, before, waiting, now);
   await appendEvents(tx, execution.id, now, events.splice(0));
+  await deleteDescendants(tx, run.id);
   for (const [index, child] of outcome.children.entries()) {
     const container = containerAt(execution.definition, child.container);
     const started = index < limit;

@@ -1,6 +1,6 @@
 import { evaluateChoiceRule } from "../choice-rules.js";
 import { queryEvaluationError, STATES_ERRORS, StatesError } from "../errors.js";
-import { evaluateExpression } from "../jsonata.js";
+import { resolveJsonataValue } from "../jsonata.js";
 import { applyInputPath } from "../paths.js";
 import type { Outcome, StateEnv } from "./outcome.js";
 
@@ -14,7 +14,7 @@ export async function enterChoice({ state, language, scope }: StateEnv): Promise
   const rules = (state.Choices as Rule[] | undefined) ?? [];
   if (language === "JSONata") {
     for (const rule of rules) {
-      const verdict = await evaluateExpression(rule.Condition as string, scope, "Condition");
+      const verdict = await resolveJsonataValue(rule.Condition, scope, "Condition");
       if (typeof verdict !== "boolean") {
         throw queryEvaluationError(
           `The Condition field of a Choice rule must evaluate to a boolean, but it evaluated to ${JSON.stringify(verdict)}.`,

@@ -1,12 +1,23 @@
-import { runtimeError } from "../errors.js";
+import { queryEvaluationError, runtimeError } from "../errors.js";
 import { effectiveInput } from "../io.js";
-import { resolveJsonataValue } from "../jsonata.js";
+import { evaluateTyped, isJsonataExpression, resolveJsonataValue } from "../jsonata.js";
 import { applyInputPath, readPath } from "../paths.js";
 import { applyPayloadTemplate } from "../payload-template.js";
 import type { Scope } from "../scope.js";
 import type { ChildSpec, Outcome, StateEnv } from "./outcome.js";
 
-async function numberField(env: StateEnv, scope: Scope, field: string): Promise<number | undefined> {
+/** How AWS shows a value in a "refers to value" message: strings bare, everything else as JSON. */
+const shown = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
+
+/**
+ * A numeric Map field given literally, by path (JSONPath) or by expression (JSONata). Paths may
+ * point at numbers or numeric strings, as AWS accepts.
+ */
+async function numberField(
+  env: StateEnv,
+  scope: Scope,
+  field: "MaxConcurrency" | "ToleratedFailureCount" | "ToleratedFailurePercentage",
+): Promise<number | undefined> {
   const { state, language } = env;
   if (language === "JSONata") {
     return state[field] === undefined
@@ -17,12 +28,26 @@ async function numberField(env: StateEnv, scope: Scope, field: string): Promise<
   const path = state[`${field}Path`];
   if (path === undefined) return undefined;
   const value = readPath(path as string, scope, `${field}Path`);
-  if (typeof value !== "number") {
+  const integer = field !== "ToleratedFailurePercentage";
+  const number =
+    typeof value === "number"
+      ? value
+      : typeof value === "string" && value.trim() !== ""
+        ? Number(value)
+        : Number.NaN;
+  if (!Number.isFinite(number) || (integer && !Number.isInteger(number))) {
     throw runtimeError(
-      `The ${field}Path field refers to value "${JSON.stringify(value)}" which is not a valid number.`,
+      `The ${field}Path field refers to value "${shown(value)}" which is not a valid ${integer ? "integer" : "float"}: ${String(path)}`,
     );
   }
-  return value;
+  return number;
+}
+
+function checkTolerance(count: number | undefined, percentage: number | undefined): void {
+  if (count !== undefined && count < 0) throw runtimeError("ToleratedFailureCount cannot be negative.");
+  if (percentage !== undefined && (percentage < 0 || percentage > 100)) {
+    throw runtimeError("ToleratedFailurePercentage must be between 0 and 100.");
+  }
 }
 
 /** Groups items into batches as ItemBatcher asks: by count and by serialized size. */
@@ -58,15 +83,18 @@ export async function enterMap(env: StateEnv): Promise<Outcome> {
   let items: unknown;
   if (language === "JSONata") {
     input = scope.input;
-    items = state.Items === undefined ? input : await resolveJsonataValue(state.Items, scope, "Items");
+    items =
+      state.Items === undefined
+        ? input
+        : isJsonataExpression(state.Items)
+          ? await evaluateTyped(state.Items, scope, "Items", "array")
+          : await resolveJsonataValue(state.Items, scope, "Items");
   } else {
     input = applyInputPath(scope.input, state.InputPath as string | null | undefined, scope);
     items = readPath((state.ItemsPath as string | undefined) ?? "$", { ...scope, input }, "ItemsPath");
   }
   if (!Array.isArray(items)) {
-    throw runtimeError(
-      `Map state input must be an array but was: ${items === null ? "null" : typeof items === "object" ? "object" : typeof items}`,
-    );
+    throw queryEvaluationError(`Map state input must be an array but was: ${JSON.stringify(items)}`);
   }
   const inner: Scope = { ...scope, input };
   const selector = state.ItemSelector ?? (language === "JSONPath" ? state.Parameters : undefined);
@@ -109,6 +137,7 @@ export async function enterMap(env: StateEnv): Promise<Outcome> {
   const maxConcurrency = (await numberField(env, inner, "MaxConcurrency")) ?? 0;
   const toleratedCount = await numberField(env, inner, "ToleratedFailureCount");
   const toleratedPercentage = await numberField(env, inner, "ToleratedFailurePercentage");
+  checkTolerance(toleratedCount, toleratedPercentage);
   return {
     type: "spawn",
     children,
