@@ -1,7 +1,8 @@
 /**
  * One benchmark contender, run in a child process of its own so that its peak RSS is its own:
- *   node --import tsx bench/formats/contender.ts <name> <file>
- * Prints {ms, count, unit, maxRssMB}; `ms` covers the work only, not loading modules.
+ *   node --import tsx bench/formats/contender.ts <name> <file>   (run.ts runs it bundled, without tsx)
+ * Prints {ms, cpuMs, count, unit, maxRssMB}: wall and CPU time of the work only (not loading modules), and the
+ * process's peak RSS.
  */
 
 import { once } from "node:events";
@@ -67,7 +68,7 @@ export const CONTENDERS: Record<string, Run> = {
   },
 };
 
-if (process.argv[1]?.endsWith("contender.ts")) {
+if (/contender\.(ts|mjs)$/.test(process.argv[1] ?? "")) {
   const [name, file] = process.argv.slice(2);
   const run = CONTENDERS[name ?? ""];
   if (!run || !file) {
@@ -75,9 +76,11 @@ if (process.argv[1]?.endsWith("contender.ts")) {
     process.exit(2);
   }
   const started = performance.now();
+  const cpu = process.cpuUsage();
   const result = await run(file);
   const ms = performance.now() - started;
-  process.stdout.write(
-    `${JSON.stringify({ ms, ...result, maxRssMB: process.resourceUsage().maxRSS / 1024 })}\n`,
-  );
+  const used = process.cpuUsage(cpu);
+  const cpuMs = (used.user + used.system) / 1000;
+  const maxRssMB = process.resourceUsage().maxRSS / 1024;
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, ...result, maxRssMB })}\n`);
 }
