@@ -24,6 +24,8 @@ const TERMINAL = new Set<string>([STATES_ERRORS.Runtime, STATES_ERRORS.DataLimit
 export function errorMatches(errorEquals: readonly string[], error: string): boolean {
   for (const name of errorEquals) {
     if (name === error) return true;
+    // A missed heartbeat is a kind of timeout: States.Timeout catches it too.
+    if (name === STATES_ERRORS.Timeout && error === STATES_ERRORS.HeartbeatTimeout) return true;
     if (name === STATES_ERRORS.ALL && !TERMINAL.has(error)) return true;
     if (name === STATES_ERRORS.TaskFailed && error !== STATES_ERRORS.Timeout && !TERMINAL.has(error))
       return true;
