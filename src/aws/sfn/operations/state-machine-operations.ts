@@ -106,12 +106,15 @@ export const stateMachineOperations: Record<string, SfnOperation> = {
       nextToken: string({ min: 1, max: 1024 }),
     });
     const limit = request.maxResults || DEFAULT_PAGE_SIZE;
-    // Names are unique and listed in order, so the last name listed is where the next page starts.
+    // Names are unique, so the last name listed is where the next page starts. They are ordered
+    // here rather than by the database, whose collation (PostgreSQL's locale) may differ from `>`.
     const after =
-      request.nextToken === undefined ? undefined : decodePageToken(request.nextToken, "stateMachines");
-    const machines = (await states.machines.list()).filter(
-      (machine) => after === undefined || machine.name > String(after),
-    );
+      request.nextToken === undefined
+        ? undefined
+        : String(decodePageToken(request.nextToken, "stateMachines"));
+    const machines = (await states.machines.list())
+      .sort((a, b) => (a.name < b.name ? -1 : 1))
+      .filter((machine) => after === undefined || machine.name > after);
     const page = machines.slice(0, limit);
     return {
       stateMachines: page.map(listItem),
