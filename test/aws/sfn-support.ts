@@ -33,7 +33,10 @@ export async function startSfnServer(dialect: Dialect): Promise<SfnServer> {
   const queues = createQueues(store);
   queues.startBackground();
   const loggedErrors: string[] = [];
-  const states = createStates(store, queues, { onError: (error) => loggedErrors.push(String(error)) });
+  const states = createStates(store, queues, {
+    onError: (error) =>
+      loggedErrors.push(error instanceof Error ? (error.stack ?? String(error)) : String(error)),
+  });
   await states.startWorkers();
   const app = await buildServer({
     queues,
