@@ -2,7 +2,7 @@
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
 import type { ParseEvent } from "../invoice.js";
 import { type ByteSource, decodeText, type TextEncoding } from "../text.js";
-import { createEdifactEnvelope, type MessageInfo } from "./envelope.js";
+import { createEdifactEnvelope } from "./envelope.js";
 import { createInvoicMapper, type InvoicMapper } from "./invoic.js";
 import { createEdifactTokenizer } from "./tokenizer.js";
 
@@ -18,7 +18,8 @@ export async function* parseEdifact(
   let out: ParseEvent[] = [];
   let segments = 0;
   const push = (d: Diagnostic) => out.push({ kind: "diagnostic", diagnostic: d });
-  const mappers = new WeakMap<MessageInfo, InvoicMapper>();
+  // One message is open at a time; a plain variable lets its invoice die young (a WeakMap entry would not).
+  let mapper: InvoicMapper | undefined;
   const envelope = createEdifactEnvelope({
     diagnostic: push,
     messageStart(m) {
@@ -37,13 +38,14 @@ export async function* parseEdifact(
         );
         return;
       }
-      mappers.set(m, createInvoicMapper(m, push, options.file));
+      mapper = createInvoicMapper(m, push, options.file);
     },
-    messageSegment(m, seg, position) {
-      mappers.get(m)?.segment(seg, position);
+    messageSegment(_m, seg, position) {
+      mapper?.segment(seg, position);
     },
-    messageEnd(m) {
-      const invoice = mappers.get(m)?.finish();
+    messageEnd() {
+      const invoice = mapper?.finish();
+      mapper = undefined;
       if (invoice) out.push({ kind: "invoice", invoice });
     },
   });

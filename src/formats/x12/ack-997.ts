@@ -52,10 +52,12 @@ export async function* writeAcknowledgements(
   let out: AckEvent[] = [];
   const text = (t: string) => out.push({ kind: "text", text: t });
 
-  const mappers = new WeakMap<SetInfo, Invoice810>();
-  const groupAcks = new WeakMap<GroupInfo, GroupAck>();
+  // One interchange, group and set are open at a time: plain variables (WeakMap entries outlive the young
+  // generation, see parse.ts).
+  let mapper: Invoice810 | undefined;
+  let groupAck: GroupAck | undefined;
   /** The acknowledgement groups written for an inbound interchange, until it ends. */
-  const pending = new WeakMap<InterchangeInfo, { lines: string[]; groups: number; v5010: boolean }>();
+  let pending: { lines: string[]; groups: number; v5010: boolean } | undefined;
 
   const isa = (ic: InterchangeInfo, version: string, control: string) => {
     const v5010 = is5010(version);
@@ -85,8 +87,8 @@ export async function* writeAcknowledgements(
 
   const handler = {
     diagnostic: (d: Diagnostic) => out.push({ kind: "diagnostic", diagnostic: d }),
-    interchangeStart(ic: InterchangeInfo) {
-      pending.set(ic, { lines: [], groups: 0, v5010: false });
+    interchangeStart(_ic: InterchangeInfo) {
+      pending = { lines: [], groups: 0, v5010: false };
     },
     groupStart(group: GroupInfo) {
       // Acknowledgements are never acknowledged; bare ST..SE without GS have nothing to address.
@@ -94,23 +96,24 @@ export async function* writeAcknowledgements(
       const is999 = is5010(group.version);
       const lines = [""]; // the ST, numbered when the group is written
       lines.push(["AK1", group.functionalId, group.controlNumber, ...(is999 ? [group.version] : [])].join(E));
-      groupAcks.set(group, { lines, received: 0, accepted: 0, is999 });
+      groupAck = { lines, received: 0, accepted: 0, is999 };
     },
     setStart(set: SetInfo) {
-      if (set.id === "810" && groupAcks.has(set.group)) {
+      if (set.id === "810" && groupAck) {
         const report = (d: Diagnostic) => {
           set.diagnostics.push(d);
           handler.diagnostic(d);
         };
-        mappers.set(set, createInvoice810(set, report));
+        mapper = createInvoice810(set, report);
       }
     },
-    setSegment(set: SetInfo, seg: Parameters<Invoice810["segment"]>[0], position: number) {
-      mappers.get(set)?.segment(seg, position);
+    setSegment(_set: SetInfo, seg: Parameters<Invoice810["segment"]>[0], position: number) {
+      mapper?.segment(seg, position);
     },
     setEnd(set: SetInfo) {
-      mappers.get(set)?.finish();
-      const ack = groupAcks.get(set.group);
+      mapper?.finish();
+      mapper = undefined;
+      const ack = groupAck;
       if (!ack) return;
       ack.received++;
       const [k3, k4, k5] = ack.is999 ? ["IK3", "IK4", "IK5"] : ["AK3", "AK4", "AK5"];
@@ -140,7 +143,8 @@ export async function* writeAcknowledgements(
       ack.lines.push([k5, rejected ? "R" : "A", ...[...setCodes].slice(0, 5)].join(E));
     },
     groupEnd(group: GroupInfo) {
-      const ack = groupAcks.get(group);
+      const ack = groupAck;
+      groupAck = undefined;
       if (!ack) return;
       const groupCodes = [...new Set(group.diagnostics.flatMap((d) => (d.ack?.group ? [d.ack.group] : [])))];
       const status =
@@ -155,7 +159,7 @@ export async function* writeAcknowledgements(
           E,
         ),
       );
-      const body = pending.get(group.interchange);
+      const body = pending;
       if (!body) return;
       const n = ++body.groups;
       body.v5010 ||= ack.is999;
@@ -170,7 +174,8 @@ export async function* writeAcknowledgements(
       body.lines.push(["GE", "1", String(n)].join(E));
     },
     interchangeEnd(ic: InterchangeInfo) {
-      const body = pending.get(ic);
+      const body = pending;
+      pending = undefined;
       if (body && body.groups > 0) {
         const control = nextControl();
         const header = isa(ic, body.v5010 ? "00501" : "00401", control);

@@ -4,7 +4,7 @@
  */
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
 import type { ByteSource, TextEncoding } from "../text.js";
-import type { EnvelopeHandler, SetInfo } from "./envelope.js";
+import type { EnvelopeHandler } from "./envelope.js";
 import { runX12 } from "./parse.js";
 import type { Segment } from "./tokenizer.js";
 
@@ -92,7 +92,7 @@ export async function* readAcknowledgements(
   options: { encoding?: TextEncoding } = {},
 ): AsyncGenerator<AckReadEvent> {
   let out: AckReadEvent[] = [];
-  const acks = new WeakMap<SetInfo, FunctionalAck>();
+  let ack: FunctionalAck | undefined; // of the open set
 
   const ta1 = (seg: Segment) =>
     out.push({
@@ -113,14 +113,14 @@ export async function* readAcknowledgements(
     },
     setStart(set) {
       if (set.id === "997" || set.id === "999") {
-        acks.set(set, {
+        ack = {
           type: set.id,
           controlNumber: set.controlNumber,
           functionalId: "",
           groupControlNumber: "",
           sets: [],
           codes: [],
-        });
+        };
       } else {
         out.push({
           kind: "diagnostic",
@@ -133,8 +133,7 @@ export async function* readAcknowledgements(
         });
       }
     },
-    setSegment(set, seg) {
-      const ack = acks.get(set);
+    setSegment(_set, seg) {
       if (!ack) return;
       const current = ack.sets.at(-1);
       const segment = current?.segmentErrors.at(-1);
@@ -192,9 +191,9 @@ export async function* readAcknowledgements(
           return;
       }
     },
-    setEnd(set) {
-      const ack = acks.get(set);
+    setEnd() {
       if (ack) out.push({ kind: "functional", ack });
+      ack = undefined;
     },
   };
   yield* runX12(
