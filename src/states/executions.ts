@@ -38,6 +38,7 @@ export interface ExecutionDescription {
   error?: string;
   cause?: string;
   redriveCount: number;
+  redriveDate?: number;
 }
 
 interface ExecutionRow {
@@ -54,6 +55,7 @@ interface ExecutionRow {
   started_at: number;
   stopped_at: number | null;
   redrive_count: number;
+  redriven_at: number | null;
   sm_arn: string;
   sm_name: string;
   role_arn: string;
@@ -63,7 +65,7 @@ interface ExecutionRow {
 }
 
 export const SELECT_EXECUTIONS = `SELECT e.id, e.arn, e.name, e.state_machine_id, e.definition, e.status, e.input,
-  e.output, e.error, e.cause, e.started_at, e.stopped_at, e.redrive_count, e.parent_run_id, e.parent_run_version,
+  e.output, e.error, e.cause, e.started_at, e.stopped_at, e.redrive_count, e.redriven_at, e.parent_run_id, e.parent_run_version,
   m.arn AS sm_arn, m.name AS sm_name, m.role_arn, m.type AS sm_type
   FROM executions e JOIN state_machines m ON m.id = e.state_machine_id`;
 const SELECT = SELECT_EXECUTIONS;
@@ -112,6 +114,7 @@ function describe(row: ExecutionRow): ExecutionDescription {
     ...(row.error !== null ? { error: row.error } : {}),
     ...(row.cause !== null ? { cause: row.cause } : {}),
     redriveCount: row.redrive_count,
+    ...(row.redriven_at !== null ? { redriveDate: row.redriven_at } : {}),
   };
 }
 
@@ -190,9 +193,11 @@ export function createExecutions(
       ? `arn:aws:states:${options.region}:${options.accountId}:express:${machine.name}:${name}:${randomUUID()}`
       : `arn:aws:states:${options.region}:${options.accountId}:execution:${machine.name}:${name}`;
 
-  const rowByArn = async (arn: string, db = store as Pick<Store, "query">): Promise<ExecutionRow> => {
+  /** With `lock`, the execution row is locked (PostgreSQL) before anything else, as every writer does. */
+  const rowByArn = async (arn: string, db: Queryable = store, lock = false): Promise<ExecutionRow> => {
     if (typeof arn !== "string" || !arn.startsWith("arn:")) throw invalidArn(String(arn));
-    const [row] = await db.query<ExecutionRow>(`${SELECT} WHERE e.arn = $1`, [arn]);
+    const forUpdate = lock && db.dialect === "postgres" ? " FOR UPDATE OF e" : "";
+    const [row] = await db.query<ExecutionRow>(`${SELECT} WHERE e.arn = $1${forUpdate}`, [arn]);
     if (!row) throw executionDoesNotExist(arn);
     return row;
   };
@@ -324,7 +329,7 @@ export function createExecutions(
     async stop(arn: string, details: { error?: string; cause?: string }): Promise<{ stopDate: number }> {
       const now = options.now();
       await store.transaction(async (tx) => {
-        const row = await rowByArn(arn, tx);
+        const row = await rowByArn(arn, tx, true);
         if (row.status !== "RUNNING") return;
         await appendEvents(tx, row.id, now, [
           {

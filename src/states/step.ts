@@ -27,6 +27,9 @@ const LOCATED_ERRORS = new Set<string>([
   STATES_ERRORS.IntrinsicFailure,
 ]);
 
+/** Inflow keeps payloads whole (they are bounded at 256 KiB), so history never truncates them. */
+const UNTRUNCATED = Object.freeze({ truncated: false });
+
 /** The internal queue that carries steps; see the glossary in types.ts. */
 export const STEPS_QUEUE = "inflow-states-steps";
 /** SQS delays stop at 15 minutes: longer timers are re-armed when they come due early. */
@@ -227,7 +230,11 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
         if (!run.stateData.retries) {
           entered = {
             type: `${state.Type}StateEntered`,
-            details: { name: run.stateName, input: JSON.stringify(run.stateInput) },
+            details: {
+              name: run.stateName,
+              input: JSON.stringify(run.stateInput),
+              inputDetails: UNTRUNCATED,
+            },
           };
           events.push(entered);
         }
@@ -272,7 +279,7 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
       if (exit && outcome.type === "complete") {
         events.push({
           type: `${state.Type}StateExited`,
-          details: { name: run.stateName, output: JSON.stringify(exit.output) },
+          details: { name: run.stateName, output: JSON.stringify(exit.output), outputDetails: UNTRUNCATED },
         });
         if (outcome.next === undefined) {
           await finishRun(
@@ -300,7 +307,11 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
       case "succeed": {
         events.push({
           type: "SucceedStateExited",
-          details: { name: run.stateName, output: JSON.stringify(outcome.output) },
+          details: {
+            name: run.stateName,
+            output: JSON.stringify(outcome.output),
+            outputDetails: UNTRUNCATED,
+          },
         });
         await finishRun(step, before, run, { status: "SUCCEEDED", output: outcome.output }, events);
         return;
@@ -415,7 +426,7 @@ async function handleError(
   }
   events.push({
     type: `${state.Type}StateExited`,
-    details: { name: run.stateName, output: JSON.stringify(exit.output) },
+    details: { name: run.stateName, output: JSON.stringify(exit.output), outputDetails: UNTRUNCATED },
   });
   return {
     kind: "caught",
@@ -527,7 +538,10 @@ async function finishRun(
   if (run.parentId === null) {
     events.push(
       ending.status === "SUCCEEDED"
-        ? { type: "ExecutionSucceeded", details: { output: JSON.stringify(ending.output) } }
+        ? {
+            type: "ExecutionSucceeded",
+            details: { output: JSON.stringify(ending.output), outputDetails: UNTRUNCATED },
+          }
         : {
             type: "ExecutionFailed",
             details: {

@@ -30,8 +30,15 @@ export interface WorkerOptions {
   onError?: (error: unknown) => void;
 }
 
-async function executionById(tx: Queryable, id: number): Promise<ExecutionRow | undefined> {
-  const [row] = await tx.query<ExecutionRow>(`${SELECT_EXECUTIONS} WHERE e.id = $1`, [id]);
+/**
+ * Loads and (PostgreSQL) locks an execution. Every writer takes the execution's lock before its
+ * runs' locks (steps, StopExecution, task answers alike), so two of them never deadlock.
+ */
+async function lockExecution(tx: Queryable, id: number): Promise<ExecutionRow | undefined> {
+  const [row] = await tx.query<ExecutionRow>(
+    `${SELECT_EXECUTIONS} WHERE e.id = $1${tx.dialect === "postgres" ? " FOR UPDATE OF e" : ""}`,
+    [id],
+  );
   return row;
 }
 
@@ -48,7 +55,10 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
   const executionOf = async (tx: Queryable, message: StepMessage): Promise<number | undefined> => {
     if (message.kind === "timeout") return message.execution;
     if (message.kind === "task-timeout") return (await loadToken(tx, message.token))?.execution_id;
-    return (await loadRun(tx, message.run))?.executionId;
+    const [run] = await tx.query<{ execution_id: number }>("SELECT execution_id FROM runs WHERE id = $1", [
+      message.run,
+    ]);
+    return run?.execution_id;
   };
 
   /** Runs `work` in a transaction with the message's deletion, for a still-running execution. */
@@ -58,7 +68,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       await transactional.deleteMessage(STEPS_QUEUE, receiptHandle);
       const executionId = await executionOf(tx, message);
       if (executionId === undefined) return;
-      const row = await executionById(tx, executionId);
+      const row = await lockExecution(tx, executionId);
       if (!row || row.status !== "RUNNING") return;
       await work({
         tx,
@@ -241,7 +251,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       await queues.within(tx).deleteMessage(STEPS_QUEUE, receiptHandle);
       const executionId = await executionOf(tx, message);
       if (executionId === undefined) return;
-      const row = await executionById(tx, executionId);
+      const row = await lockExecution(tx, executionId);
       if (!row || row.status !== "RUNNING") return;
       const now = options.now();
       const cause = `Internal error while running the state machine: ${(error as Error)?.message ?? String(error)}`;

@@ -203,7 +203,7 @@ describe.each(BACKENDS)("Step Functions executions on %s", (dialect) => {
 
     // Expected to fail until the engine writes AWS's `inputDetails`/`outputDetails` beside every
     // input and output (reported); drop `.fails` then.
-    it.fails("puts AWS's truncation details beside each input and output", async () => {
+    it("puts AWS's truncation details beside each input and output", async () => {
       const events = await history(executionArn);
       expect(events[1]!.stateEnteredEventDetails).toEqual({
         name: "Prepare",

@@ -53,6 +53,7 @@ export function executionListItem(execution: ExecutionDescription) {
     startDate: seconds(execution.startDate),
     stopDate: execution.stopDate === undefined ? undefined : seconds(execution.stopDate),
     redriveCount: execution.redriveCount,
+    redriveDate: execution.redriveDate === undefined ? undefined : seconds(execution.redriveDate),
   };
 }
 
@@ -60,6 +61,7 @@ export function describedExecution(execution: ExecutionDescription, includeData:
   return {
     ...executionOutput(execution, includeData),
     redriveCount: execution.redriveCount,
+    redriveDate: execution.redriveDate === undefined ? undefined : seconds(execution.redriveDate),
     ...redriveStatusOf(execution.status),
   };
 }
