@@ -53,10 +53,6 @@ export function add(a: Decimal, b: Decimal): Decimal {
   return { units: rescale(a, scale) + rescale(b, scale), scale };
 }
 
-export function sub(a: Decimal, b: Decimal): Decimal {
-  return add(a, negate(b));
-}
-
 export function negate(a: Decimal): Decimal {
   return { units: -a.units, scale: a.scale };
 }

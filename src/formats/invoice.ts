@@ -236,9 +236,6 @@ export function appendTo<T extends object, K extends keyof T>(
   else (obj as Record<K, unknown>)[key] = [item];
 }
 
-export const partyOf = (invoice: Invoice, role: PartyRole): Party | undefined =>
-  invoice.parties.find((p) => p.role === role);
-
 /** Extended amount from quantity and price; `perPow10` is the price basis (2 for "per hundred"). */
 export function extend(
   quantity: string | undefined,

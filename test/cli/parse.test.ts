@@ -59,6 +59,32 @@ describe("inflow parse", () => {
     );
   });
 
+  it("reads a CSV header/detail pair with a profile file, and detects EDIFACT by content", () => {
+    const dir = mkdtempSync(join(tmpdir(), "inflow-parse-"));
+    const profile = join(dir, "alto.json");
+    writeFileSync(
+      profile,
+      JSON.stringify({
+        name: "alto",
+        headerRow: false,
+        columns: { invoiceNumber: 0, invoiceDate: 4, purchaseOrder: 5, taxTotal: 7, total: 8 },
+        detail: { headerRow: false, columns: { invoiceNumber: 0, quantity: 2, unitPrice: 3, lineAmount: 4 } },
+      }),
+    );
+    const header = corpusFiles("csv", ".csv").find((f) => f.includes("header"))!;
+    const detail = corpusFiles("csv", ".csv").find((f) => f.includes("detail"))!;
+    const csv = inflow("parse", header, "--detail", detail, "--profile", profile, "--summary");
+    expect(csv.stderr).toBe("");
+    expect(JSON.parse(csv.stdout)).toMatchObject({ invoices: 4, lines: 5, warnings: 0 });
+    const edifact = inflow("parse", corpus("edifact-invoic", "staedi-invoic-d97b.edi"), "--summary");
+    expect(JSON.parse(edifact.stdout)).toEqual({ invoices: 1, lines: 2, total: "2137.58", warnings: 0 });
+    const badProfile = join(dir, "bad.json");
+    writeFileSync(badProfile, JSON.stringify({ name: "x", columns: { colour: 1 } }));
+    const bad = inflow("parse", header, "--profile", badProfile);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('"columns.colour" is not a field');
+  });
+
   it("exits 1 for a missing file and for content in no known format", () => {
     expect(inflow("parse", "no/such/file.edi").code).toBe(1);
     const dir = mkdtempSync(join(tmpdir(), "inflow-parse-"));
