@@ -3,11 +3,17 @@ import { Command } from "commander";
 import { registerAck } from "./commands/ack.js";
 import { registerParse } from "./commands/parse.js";
 import { registerServe } from "./commands/serve.js";
+import { registerWorker } from "./commands/worker.js";
 import { exitWithError } from "./errors.js";
 import { packageVersion } from "./version.js";
 
 /** Each command lives in `commands/<name>.ts` and registers itself here. */
-const COMMANDS: ReadonlyArray<(program: Command) => void> = [registerServe, registerParse, registerAck];
+const COMMANDS: ReadonlyArray<(program: Command) => void> = [
+  registerServe,
+  registerWorker,
+  registerParse,
+  registerAck,
+];
 
 const program = new Command("inflow")
   .description("Digitizes supplier invoices through durable workflows over SQS-style queues.")

@@ -15,7 +15,7 @@ import {
   invalidName,
   ServiceError,
 } from "./service-errors.js";
-import { closeExecution, type ExecutionInfo, sendStep } from "./step.js";
+import { closeExecution, type ExecutionInfo, sendStep, stepsQueueSetup } from "./step.js";
 import type { ExecutionStatus, MachineDefinition, StateMachineType } from "./types.js";
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -188,6 +188,7 @@ export function createExecutions(
   options: { region: string; accountId: string; now: () => number },
 ) {
   /** Express executions carry a unique suffix: their names need not be unique. */
+  const ensureStepsQueue = stepsQueueSetup(queues);
   const executionArn = (machine: StateMachine, name: string) =>
     machine.type === "EXPRESS"
       ? `arn:aws:states:${options.region}:${options.accountId}:express:${machine.name}:${name}:${randomUUID()}`
@@ -233,6 +234,7 @@ export function createExecutions(
         if (existing.status === "RUNNING" && existing.input === text) return describe(existing);
         throw executionAlreadyExists(arn);
       }
+      await ensureStepsQueue();
       await store.transaction((tx) =>
         insertExecution(tx, queues.within(tx), { arn, name, machine, text, parsed, now: options.now() }),
       );

@@ -1,4 +1,4 @@
-import type { TransactionalQueues } from "../queues/types.js";
+import type { Queues, TransactionalQueues } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
 import { containerAt, topLanguage } from "./containers.js";
 import { STATES_ERRORS, StatesError } from "./errors.js";
@@ -77,6 +77,18 @@ export interface StepContext {
 }
 
 const iso = (millis: number) => new Date(millis).toISOString();
+
+/** The steps queue is created on first use by any process (starting executions or running them). */
+export function stepsQueueSetup(queues: Queues): () => Promise<void> {
+  let ready: Promise<unknown> | undefined;
+  return async () => {
+    ready ??= queues.createQueue(STEPS_QUEUE, { VisibilityTimeout: "60" }).catch((error: unknown) => {
+      ready = undefined;
+      throw error;
+    });
+    await ready;
+  };
+}
 
 export async function sendStep(
   queues: TransactionalQueues,

@@ -14,8 +14,16 @@ import {
   type StepContext,
   type StepMessage,
   sendStep,
+  stepsQueueSetup,
 } from "./step.js";
 import { answerTask, loadToken, nextDue, setTokenStatus } from "./tasks.js";
+
+/**
+ * How long a received step stays hidden. Steps take milliseconds, so a short timeout means a
+ * crashed worker's steps are picked up again soon; a function call that runs longer keeps its
+ * step hidden by extending the timeout while it runs.
+ */
+const STEP_VISIBILITY_SECONDS = 10;
 
 /** Calls a function registered by name (the functions part supplies it); returns its result or throws. */
 export type FunctionInvoker = (name: string, payload: unknown) => Promise<unknown>;
@@ -152,7 +160,20 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
           : String(parameters.FunctionName ?? "");
       const payload =
         resource.service === "lambda" && resource.functionName ? task.parameters : parameters.Payload;
-      const returned = await options.invoke(name.split(":").pop() ?? name, payload);
+      const keepHidden = setInterval(
+        () => {
+          queues
+            .changeMessageVisibility(STEPS_QUEUE, receiptHandle, STEP_VISIBILITY_SECONDS)
+            .catch(options.onError);
+        },
+        (STEP_VISIBILITY_SECONDS * 1000) / 2,
+      );
+      let returned: unknown;
+      try {
+        returned = await options.invoke(name.split(":").pop() ?? name, payload);
+      } finally {
+        clearInterval(keepHidden);
+      }
       answer = {
         result:
           resource.service === "lambda" && resource.functionName
@@ -277,6 +298,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       try {
         messages = await queues.receiveMessage(STEPS_QUEUE, {
           maxNumberOfMessages: 10,
+          visibilityTimeout: STEP_VISIBILITY_SECONDS,
           waitTimeSeconds: 20,
           signal: stopping.signal,
         });
@@ -292,7 +314,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
 
   return {
     async start(): Promise<void> {
-      await queues.createQueue(STEPS_QUEUE, { VisibilityTimeout: "60" });
+      await stepsQueueSetup(queues)();
       for (let i = 0; i < (options.concurrency ?? 2); i++) loops.push(loop());
     },
     async stop(): Promise<void> {

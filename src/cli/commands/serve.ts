@@ -4,6 +4,7 @@ import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
 import { createStates } from "../../states/engine.js";
 import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
 import { CliError } from "../errors.js";
+import { nextShutdownSignal } from "../signals.js";
 
 interface ServeOptions {
   data: string;
@@ -67,20 +68,7 @@ async function serve(options: ServeOptions): Promise<void> {
 
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);
-  // A second signal means "now": skip the graceful part.
-  const force = () => process.exit(1);
-  process.once("SIGINT", force).once("SIGTERM", force);
   await shutdown();
-}
-
-function nextShutdownSignal(): Promise<NodeJS.Signals> {
-  return new Promise((resolve) => {
-    const on = (signal: NodeJS.Signals) => {
-      process.off("SIGINT", on).off("SIGTERM", on);
-      resolve(signal);
-    };
-    process.on("SIGINT", on).on("SIGTERM", on);
-  });
 }
 
 function listenError(error: unknown, host: string, port: number): Error {
