@@ -99,3 +99,10 @@ export async function* decodeText(
   }
   if (carry.length > 0) yield mode === "utf-8" ? loose.decode(carry) : single().decode(carry);
 }
+
+/**
+ * A copy of a string that does not point into the text it was cut from. V8 keeps substrings of 13 characters
+ * or more as views of their parent, so a value kept for a whole file (the keys and references remembered to
+ * report duplicates) would keep its whole text slice alive: measured +60 MB RSS on a 35 MB CSV export.
+ */
+export const detach = (s: string): string => JSON.parse(JSON.stringify(s)) as string;

@@ -18,7 +18,7 @@ import {
   type Party,
   type PartyRole,
 } from "../invoice.js";
-import { type ByteSource, decodeText, type TextEncoding } from "../text.js";
+import { type ByteSource, decodeText, detach, type TextEncoding } from "../text.js";
 import {
   BUILTIN_PROFILES,
   type ColumnMap,
@@ -123,6 +123,13 @@ function resolveColumns(
   return out;
 }
 
+const ITEM_ID_FIELDS: [CsvField, "upc" | "gtin" | "vendor" | "buyer"][] = [
+  ["upc", "upc"],
+  ["gtin", "gtin"],
+  ["vendorItem", "vendor"],
+  ["buyerItem", "buyer"],
+];
+
 const PARTY_FIELDS: [PartyRole, string, CsvField | undefined, CsvField | undefined][] = [
   ["supplier", "SU", "supplierName", "supplierId"],
   ["billTo", "BT", "billToName", "billToId"],
@@ -144,6 +151,9 @@ function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Em
         { value },
       ),
     );
+  // Resolved once per file: which columns hold line data, and whether any pack column is mapped.
+  const lineColumns = LINE_FIELDS.flatMap((f) => (columns.has(f) ? [columns.get(f)!] : []));
+  const hasPack = ["packSize", "pack", "size", "sizeUnit"].some((f) => columns.has(f as CsvField));
   const text = (field: CsvField): string | undefined => {
     const i = columns.get(field);
     if (i === undefined) return undefined;
@@ -243,32 +253,32 @@ function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Em
     },
     /** The row's line, or undefined when it has no line data at all. */
     line(): InvoiceLine | undefined {
-      if (!LINE_FIELDS.some((f) => text(f) !== undefined)) return undefined;
+      if (!lineColumns.some((i) => row.fields[i] !== undefined && row.fields[i]!.trim() !== ""))
+        return undefined;
+      // Plain assignments rather than a generic setter: this runs for every row.
       const line = emptyLine();
-      const setIf = <K extends keyof InvoiceLine>(key: K, value: InvoiceLine[K] | undefined) => {
-        if (value !== undefined) line[key] = value;
-      };
-      setIf("lineNumber", text("lineNumber"));
-      setIf("quantity", number("quantity"));
-      setIf("unit", text("unit"));
-      setIf("unitPrice", number("unitPrice"));
-      setIf("description", text("description"));
-      const ids: [CsvField, "upc" | "gtin" | "vendor" | "buyer"][] = [
-        ["upc", "upc"],
-        ["gtin", "gtin"],
-        ["vendorItem", "vendor"],
-        ["buyerItem", "buyer"],
-      ];
-      for (const [field, kind] of ids) {
+      const lineNumber = text("lineNumber");
+      if (lineNumber !== undefined) line.lineNumber = lineNumber;
+      const quantity = number("quantity");
+      if (quantity !== undefined) line.quantity = quantity;
+      const unit = text("unit");
+      if (unit !== undefined) line.unit = unit;
+      const unitPrice = number("unitPrice");
+      if (unitPrice !== undefined) line.unitPrice = unitPrice;
+      const description = text("description");
+      if (description !== undefined) line.description = description;
+      for (const [field, kind] of ITEM_ID_FIELDS) {
         const value = text(field);
         if (value) line.itemIds.push({ kind, qualifier: field, value });
       }
-      const pack = packFrom(text("packSize"), number("pack"), number("size"), text("sizeUnit"));
-      if (pack) line.pack = pack;
+      if (hasPack) {
+        const pack = packFrom(text("packSize"), number("pack"), number("size"), text("sizeUnit"));
+        if (pack) line.pack = pack;
+      }
       const tax = number("lineTax");
       if (tax) line.taxes.push({ amount: tax });
       const amount = number("lineAmount") ?? extend(line.quantity, line.unitPrice);
-      setIf("amount", amount);
+      if (amount !== undefined) line.amount = amount;
       return line;
     },
   };
@@ -491,7 +501,7 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
     const done = new Set<string>();
     const close = () => {
       if (current) {
-        done.add(current.key);
+        done.add(detach(current.key));
         finish(current.inv);
       }
       current = undefined;
@@ -560,7 +570,7 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
       const continues = current && (key === current.key || key === "" || /^\[(""(,|\]))+$/.test(key));
       if (!continues) {
         if (current) {
-          done.add(current.key);
+          done.add(detach(current.key));
           finish(current.inv);
         }
         if (done.has(key)) reappears(emit, key, row.line);

@@ -3,6 +3,7 @@
  * diagnostics; messages are handed to the caller segment by segment (memory: one message's state).
  */
 import { type Diagnostic, diagnostic } from "../diagnostics.js";
+import { detach } from "../text.js";
 import type { EdifactSegment } from "./tokenizer.js";
 
 export interface InterchangeHeader {
@@ -195,7 +196,7 @@ export function createEdifactEnvelope(handler: EdifactHandler) {
                 seg,
                 1,
               );
-            refs.add(m.reference);
+            refs.add(detach(m.reference));
           }
           if (group) m.groupReference = group.reference;
           message = m;

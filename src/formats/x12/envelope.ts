@@ -5,6 +5,7 @@
  * plus the control numbers seen (for duplicates): memory does not grow with the transaction sets' size.
  */
 import { type AckCodes, type Diagnostic, diagnostic, type Severity } from "../diagnostics.js";
+import { detach } from "../text.js";
 import type { Segment, Separators } from "./tokenizer.js";
 
 export interface InterchangeInfo {
@@ -287,7 +288,7 @@ export function createEnvelope(handler: EnvelopeHandler): Envelope {
         { ta1: "025" },
       );
     }
-    interchangeNumbers.add(key);
+    interchangeNumbers.add(detach(key));
   };
 
   const startIsa = (seg: Segment) => {
@@ -333,7 +334,7 @@ export function createEnvelope(handler: EnvelopeHandler): Envelope {
         },
       );
     }
-    ic.groupNumbers.add(g.controlNumber);
+    ic.groupNumbers.add(detach(g.controlNumber));
     if (g.version === "") {
       emit(g, "X12.MissingVersion", "warning", "GS08 (version/release) is empty", seg, 8);
     }
@@ -398,7 +399,7 @@ export function createEnvelope(handler: EnvelopeHandler): Envelope {
         { set: "23" },
       );
     }
-    g.controlNumbers.add(s.controlNumber);
+    g.controlNumbers.add(detach(s.controlNumber));
   };
 
   const endSe = (seg: Segment) => {
