@@ -60,6 +60,88 @@ const EXPECTED_ENTRIES: Record<string, number> = {
   Summary: 1,
 };
 
+type Opened = Awaited<ReturnType<typeof openEngine>>;
+
+/** Opens the database, starts `executions` executions and answers their task tokens until closed. */
+async function openEngine(database: TestDatabase, executions: number) {
+  const store = await database.open();
+  const queues = createQueues(store);
+  // This process starts executions and answers tokens; only `inflow serve` or `inflow worker` runs steps.
+  const states = createStates(store, queues);
+  await queues.createQueue(TOKEN_QUEUE, { VisibilityTimeout: "5" });
+  const machine = await states.machines.create({ name: "crash", definition: JSON.stringify(definition) });
+  const arns: string[] = [];
+  for (let n = 0; n < executions; n++) {
+    const started = await states.executions.start({
+      stateMachineArn: machine.arn,
+      input: JSON.stringify({ n }),
+    });
+    arns.push(started.executionArn);
+  }
+  const answering = new AbortController();
+  const answerer = (async () => {
+    while (!answering.signal.aborted) {
+      const messages = await queues.receiveMessage(TOKEN_QUEUE, {
+        maxNumberOfMessages: 10,
+        waitTimeSeconds: 1,
+        signal: answering.signal,
+      });
+      for (const message of messages) {
+        const { token, item } = JSON.parse(message.body) as { token: string; item: number };
+        await states.tasks.sendSuccess(token, JSON.stringify({ doubled: item * 2 })).catch((error: Error) => {
+          if (error.name !== "TaskDoesNotExist") throw error;
+        });
+        await queues.deleteMessage(TOKEN_QUEUE, message.receiptHandle);
+      }
+    }
+  })();
+  return {
+    store,
+    states,
+    arns,
+    async untilDone(timeoutMillis: number) {
+      const deadline = Date.now() + timeoutMillis;
+      for (;;) {
+        const [row] = await store.query<{ n: number }>(
+          "SELECT COUNT(*) AS n FROM executions WHERE status = 'RUNNING'",
+        );
+        if (Number(row?.n ?? 0) === 0 || Date.now() > deadline) return;
+        await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    },
+    async close() {
+      answering.abort();
+      await answerer;
+      await queues.close();
+    },
+  };
+}
+
+/** Each execution succeeded with the output it should have, each state entered once (per iteration). */
+async function expectAllDone({ states, arns }: Opened) {
+  for (const [n, arn] of arns.entries()) {
+    const execution = await states.executions.describe(arn);
+    expect({ arn, status: execution.status, error: execution.error, cause: execution.cause }).toEqual({
+      arn,
+      status: "SUCCEEDED",
+      error: undefined,
+      cause: undefined,
+    });
+    expect(JSON.parse(execution.output!)).toEqual(expectedOutput(n));
+    const history = await states.executions.history(arn, { limit: 1000 });
+    const entries: Record<string, number> = {};
+    for (const event of history) {
+      if (event.type.endsWith("StateEntered")) {
+        const name = (event.details as { name: string }).name;
+        entries[name] = (entries[name] ?? 0) + 1;
+      }
+    }
+    expect(entries).toEqual(EXPECTED_ENTRIES);
+    expect(history.filter((event) => event.type === "ExecutionSucceeded")).toHaveLength(1);
+    expect(history.map((event) => event.id)).toEqual(history.map((_, index) => index + 1));
+  }
+}
+
 describe.each(BACKENDS)("workflow durability on %s", (dialect) => {
   const databases: TestDatabase[] = [];
   afterAll(async () => {
@@ -69,41 +151,7 @@ describe.each(BACKENDS)("workflow durability on %s", (dialect) => {
   it("finishes every execution with its output after repeated SIGKILLs of inflow serve, each state once", async () => {
     const database = createTestDatabase(dialect);
     databases.push(database);
-    const store = await database.open();
-    const queues = createQueues(store);
-    // This process starts executions and answers tokens; only `inflow serve` runs workflow steps.
-    const states = createStates(store, queues);
-    await queues.createQueue(TOKEN_QUEUE, { VisibilityTimeout: "5" });
-    const machine = await states.machines.create({ name: "crash", definition: JSON.stringify(definition) });
-    const arns: string[] = [];
-    for (let n = 0; n < EXECUTIONS; n++) {
-      const started = await states.executions.start({
-        stateMachineArn: machine.arn,
-        input: JSON.stringify({ n }),
-      });
-      arns.push(started.executionArn);
-    }
-
-    const answering = new AbortController();
-    const answerer = (async () => {
-      while (!answering.signal.aborted) {
-        const messages = await queues.receiveMessage(TOKEN_QUEUE, {
-          maxNumberOfMessages: 10,
-          waitTimeSeconds: 1,
-          signal: answering.signal,
-        });
-        for (const message of messages) {
-          const { token, item } = JSON.parse(message.body) as { token: string; item: number };
-          await states.tasks
-            .sendSuccess(token, JSON.stringify({ doubled: item * 2 }))
-            .catch((error: Error) => {
-              if (error.name !== "TaskDoesNotExist") throw error;
-            });
-          await queues.deleteMessage(TOKEN_QUEUE, message.receiptHandle);
-        }
-      }
-    })();
-
+    const engine = await openEngine(database, EXECUTIONS);
     const serve = () => spawnTs("src/cli/main.ts", ["serve", "--port", "0", ...database.args]);
     for (let kill = 0; kill < KILLS; kill++) {
       const server = serve();
@@ -114,43 +162,33 @@ describe.each(BACKENDS)("workflow durability on %s", (dialect) => {
     }
     const last = serve();
     await last.waitForLine((line) => line.startsWith("Inflow listening"), 30_000);
-
-    const deadline = Date.now() + 90_000;
-    let running = arns.length;
-    while (running > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 500));
-      const [row] = await store.query<{ n: number }>(
-        "SELECT COUNT(*) AS n FROM executions WHERE status = 'RUNNING'",
-      );
-      running = Number(row?.n ?? 0);
-    }
+    await engine.untilDone(90_000);
     last.child.kill("SIGTERM");
     expect((await last.exited).code, last.stderr()).toBe(0);
-    answering.abort();
-    await answerer;
-
-    for (const [n, arn] of arns.entries()) {
-      const execution = await states.executions.describe(arn);
-      expect({ arn, status: execution.status, error: execution.error, cause: execution.cause }).toEqual({
-        arn,
-        status: "SUCCEEDED",
-        error: undefined,
-        cause: undefined,
-      });
-      expect(JSON.parse(execution.output!)).toEqual(expectedOutput(n));
-      const history = await states.executions.history(arn, { limit: 1000 });
-      const entries: Record<string, number> = {};
-      for (const event of history) {
-        if (event.type.endsWith("StateEntered")) {
-          const name = (event.details as { name: string }).name;
-          entries[name] = (entries[name] ?? 0) + 1;
-        }
-      }
-      expect(entries).toEqual(EXPECTED_ENTRIES);
-      expect(history.filter((event) => event.type === "ExecutionSucceeded")).toHaveLength(1);
-      expect(history.map((event) => event.id)).toEqual(history.map((_, index) => index + 1));
-    }
-    await queues.close();
-    await store.close();
+    await engine.close();
+    await expectAllDone(engine);
+    await engine.store.close();
   }, 240_000);
+
+  it.runIf(dialect === "postgres")(
+    "shares the work of many executions between several inflow worker processes",
+    async () => {
+      const database = createTestDatabase(dialect);
+      databases.push(database);
+      const engine = await openEngine(database, 100);
+      const workers = Array.from({ length: 3 }, () =>
+        spawnTs("src/cli/main.ts", ["worker", ...database.args]),
+      );
+      await Promise.all(
+        workers.map((worker) => worker.waitForLine((line) => line.startsWith("Inflow worker"), 30_000)),
+      );
+      await engine.untilDone(90_000);
+      for (const worker of workers) worker.child.kill("SIGTERM");
+      for (const worker of workers) expect((await worker.exited).code, worker.stderr()).toBe(0);
+      await engine.close();
+      await expectAllDone(engine);
+      await engine.store.close();
+    },
+    180_000,
+  );
 });
