@@ -1,5 +1,5 @@
 // tsc compiles TypeScript only; SQL migrations ship beside the compiled store.
-import { cpSync, chmodSync } from "node:fs";
+import { chmodSync, cpSync } from "node:fs";
 
 cpSync("src/store/migrations", "dist/store/migrations", { recursive: true });
 chmodSync("dist/cli/main.js", 0o755);

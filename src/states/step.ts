@@ -356,7 +356,7 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
         return;
       }
       case "task": {
-        const progress = await startTask(step, before, run, run.stateName, outcome.call, events);
+        const progress = await startTask(step, before, run, outcome.call, events);
         if (progress.kind === "waiting") {
           await flush();
           return;
@@ -661,7 +661,7 @@ export async function reportToParentExecution(
 async function childEnded(step: StepContext, child: Run): Promise<void> {
   const { tx, now, execution } = step;
   const parent = await loadRun(tx, child.parentId!);
-  if (!parent || parent.status !== "WAITING" || !parent.stateData.children) return;
+  if (parent?.status !== "WAITING" || !parent.stateData.children) return;
   const container = containerAt(execution.definition, parent.container);
   const state = container.States[parent.stateName]!;
   const settings = parent.stateData.children;

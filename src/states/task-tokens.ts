@@ -33,7 +33,7 @@ export function createTaskTokens(
       const [execution] = await tx.query<ExecutionRow>(`${SELECT_EXECUTIONS} WHERE e.id = $1`, [
         row.execution_id,
       ]);
-      if (!execution || execution.status !== "RUNNING") throw taskDoesNotExist();
+      if (execution?.status !== "RUNNING") throw taskDoesNotExist();
       const step = {
         tx,
         queues: queues.within(tx),

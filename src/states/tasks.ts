@@ -63,7 +63,6 @@ export async function startTask(
   step: StepContext,
   before: Run,
   run: Run,
-  stateName: string,
   call: TaskCall,
   events: Array<{ type: string; details?: Record<string, unknown> }>,
 ): Promise<TaskProgress> {

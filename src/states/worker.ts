@@ -77,7 +77,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       const executionId = await executionOf(tx, message);
       if (executionId === undefined) return;
       const row = await lockExecution(tx, executionId);
-      if (!row || row.status !== "RUNNING") return;
+      if (row?.status !== "RUNNING") return;
       await work({
         tx,
         queues: transactional,
@@ -102,7 +102,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       }
       if (message.kind === "task-timeout") {
         const token = await loadToken(tx, message.token);
-        if (!token || token.status !== "PENDING") return;
+        if (token?.status !== "PENDING") return;
         const due = nextDue(token.timeout_at, token.heartbeat_seconds, token.heartbeat_at);
         if (due === undefined) return;
         if (due > now) return sendStep(step.queues, message, due - now);
@@ -273,7 +273,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       const executionId = await executionOf(tx, message);
       if (executionId === undefined) return;
       const row = await lockExecution(tx, executionId);
-      if (!row || row.status !== "RUNNING") return;
+      if (row?.status !== "RUNNING") return;
       const now = options.now();
       const cause = `Internal error while running the state machine: ${(error as Error)?.message ?? String(error)}`;
       await appendEvents(tx, row.id, now, [
