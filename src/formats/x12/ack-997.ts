@@ -9,6 +9,7 @@ import type { ByteSource, TextEncoding } from "../text.js";
 import type { GroupInfo, InterchangeInfo, SetInfo } from "./envelope.js";
 import { createInvoice810, type Invoice810 } from "./invoice-810.js";
 import { runX12 } from "./parse.js";
+import type { Segment } from "./tokenizer.js";
 
 export interface AckOptions {
   /** First interchange control number to use (ISA13/IEA02); groups and sets count from 1. Default 1. */
@@ -107,7 +108,7 @@ export async function* writeAcknowledgements(
         mapper = createInvoice810(set, report);
       }
     },
-    setSegment(_set: SetInfo, seg: Parameters<Invoice810["segment"]>[0], position: number) {
+    setSegment(_set: SetInfo, seg: Segment, position: number) {
       mapper?.segment(seg, position);
     },
     setEnd(set: SetInfo) {
