@@ -38,6 +38,8 @@ export interface Machine {
 
 export interface ReportInput {
   command: string;
+  /** The Inflow code measured: commit, and whether the queue or store code had uncommitted changes. */
+  revision: string;
   machine: Machine;
   messages: number;
   warmup: number;
@@ -235,9 +237,14 @@ export function renderSection(input: ReportInput): string {
     "",
   );
 
+  lines.push(
+    "Where Inflow's time goes, statement by statement, and what changing it did: `bench/queues/PROFILING.md`.",
+    "",
+  );
   lines.push("### Reproduce", "", "```sh", input.command, "```", "");
   lines.push(
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.platform}, Node.js ${machine.node}, PostgreSQL ${machine.postgres} (same machine, \`${input.databaseUrl}\`, default settings: fsync and synchronous_commit on), SQLite ${machine.sqlite}. Date: ${machine.date}.`,
+    `Inflow code measured: ${input.revision}.`,
     `1-minute load average at the start of the measured runs: ${machine.load[0].toFixed(1)}–${machine.load[1].toFixed(1)} (above ${machine.cpus}, other work shared the machine).`,
     "",
   );

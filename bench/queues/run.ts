@@ -16,7 +16,7 @@
  * BENCH_MESSAGES, BENCH_WARMUP, BENCH_REPETITIONS, BENCH_LOOPS as defaults for the flags.
  * The docs are written by default when every system was measured; --docs / --no-docs decide.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { availableParallelism, cpus, loadavg, platform, release } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -116,6 +116,7 @@ export async function main(args: string[], command: string): Promise<void> {
   machine.load = loads.length > 0 ? [Math.min(...loads), Math.max(...loads)] : [0, 0];
   const section = renderSection({
     command,
+    revision: describeRevision(),
     machine,
     messages,
     warmup,
@@ -132,6 +133,27 @@ export async function main(args: string[], command: string): Promise<void> {
     process.stderr.write("Not writing docs/benchmarks.md (a subset of systems, or --no-docs).\n");
   }
   if (children.some((entry) => entry.result.error)) process.exitCode = 1;
+}
+
+/** The commit measured, and whether the queue and store code differed from it. */
+function describeRevision(): string {
+  try {
+    const git = (...args: string[]) => execFileSync("git", args, { cwd: ROOT, encoding: "utf8" }).trim();
+    const commit = git("rev-parse", "--short", "HEAD");
+    const dirty = git(
+      "status",
+      "--porcelain",
+      "--",
+      "src/queues",
+      "src/store",
+      "src/server",
+      "src/aws",
+      "src/cli",
+    );
+    return dirty ? `commit ${commit} plus uncommitted changes under src/` : `commit ${commit}`;
+  } catch {
+    return "unknown (not a git checkout)";
+  }
 }
 
 function emptyResult(spec: SystemSpec): SystemResult {
