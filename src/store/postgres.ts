@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { MigrationError, StoreError } from "./errors.js";
@@ -51,11 +52,13 @@ export async function openPostgres(
   const notifyChannel = `${NOTIFY_CHANNEL_PREFIX}_${schema}`;
   const emitter = new EventEmitter();
   emitter.setMaxListeners(0);
-  const listener = await startListener(url, notifyChannel, emitter);
+  // Notifications carry their store's origin, so this store does not hear its own twice.
+  const origin = randomUUID();
+  const listener = await startListener(url, notifyChannel, emitter, origin);
 
   const query = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly SqlValue[]) =>
     (await client.query(sql, params as unknown[] | undefined)).rows as Row[];
-  const signalSql = "SELECT pg_notify($1, $2)";
+  const signals = coalescedSignals(pool, notifyChannel, emitter, origin);
 
   return {
     dialect: "postgres",
@@ -66,11 +69,11 @@ export async function openPostgres(
       return { changes: result.rowCount ?? 0 };
     },
     signal(channel, payload = "") {
-      pool.query(signalSql, [notifyChannel, `${channel}\n${payload}`]).catch(() => undefined);
+      signals.raise(channel, payload);
     },
     async transaction(work) {
       const client = await pool.connect();
-      const pending: string[] = [];
+      const pending: Array<[string, string]> = [];
       const tx: Queryable = {
         dialect: "postgres",
         query: (sql, params) => query(client, sql, params),
@@ -79,16 +82,15 @@ export async function openPostgres(
           return { changes: result.rowCount ?? 0 };
         },
         signal(channel, payload = "") {
-          pending.push(`${channel}\n${payload}`);
+          pending.push([channel, payload]);
         },
       };
       let broken = false;
       try {
         await client.query("BEGIN");
         const result = await work(tx);
-        // NOTIFY inside the transaction is delivered on commit, and only then.
-        for (const message of new Set(pending)) await client.query(signalSql, [notifyChannel, message]);
         await client.query("COMMIT");
+        for (const [channel, payload] of pending) signals.raise(channel, payload);
         return result;
       } catch (error) {
         try {
@@ -106,24 +108,56 @@ export async function openPostgres(
       return () => emitter.off(channel, callback);
     },
     async close() {
+      await signals.flush();
       await listener.stop();
       await pool.end();
     },
   };
 }
 
+/** How long signals to other processes gather before one NOTIFY per channel carries them. */
+const NOTIFY_WINDOW_MILLIS = 5;
+
+/**
+ * Signals raised after a commit: listeners in this process hear them at once; other processes
+ * through NOTIFY, sent once per channel for all raised within a few milliseconds. That keeps
+ * NOTIFY off every write's round trip (a busy queue raises thousands a second) at the price of
+ * a few milliseconds of cross-process wake-up latency.
+ */
+function coalescedSignals(pool: pg.Pool, notifyChannel: string, emitter: EventEmitter, origin: string) {
+  const waiting = new Set<string>();
+  let timer: NodeJS.Timeout | undefined;
+  const flush = async () => {
+    timer = undefined;
+    const messages = [...waiting];
+    waiting.clear();
+    for (const message of messages) {
+      await pool.query("SELECT pg_notify($1, $2)", [notifyChannel, message]).catch(() => undefined);
+    }
+  };
+  return {
+    raise(channel: string, payload: string) {
+      emitter.emit(channel, payload);
+      waiting.add(`${origin}\n${channel}\n${payload}`);
+      timer ??= setTimeout(() => void flush(), NOTIFY_WINDOW_MILLIS);
+    },
+    async flush() {
+      clearTimeout(timer);
+      await flush();
+    },
+  };
+}
+
 /** A dedicated connection for LISTEN that reconnects when it drops. */
-async function startListener(url: string, channel: string, emitter: EventEmitter) {
+async function startListener(url: string, channel: string, emitter: EventEmitter, origin: string) {
   let client: pg.Client | undefined;
   let stopped = false;
   let retry: NodeJS.Timeout | undefined;
   const connect = async (): Promise<void> => {
     const next = new pg.Client({ connectionString: url });
     next.on("notification", (message) => {
-      const text = message.payload ?? "";
-      const newline = text.indexOf("\n");
-      const name = newline < 0 ? text : text.slice(0, newline);
-      emitter.emit(name, newline < 0 ? "" : text.slice(newline + 1));
+      const [from = "", name = "", ...rest] = (message.payload ?? "").split("\n");
+      if (from !== origin) emitter.emit(name, rest.join("\n"));
     });
     next.on("error", () => {
       next.end().catch(() => undefined);
