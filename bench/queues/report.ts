@@ -34,6 +34,10 @@ export interface Machine {
   platform: string;
   /** The 1-minute load average seen at the start of each measured run: min and max. */
   load: [number, number];
+  /** Share of the CPUs busy (other work) in the second before each measured run: min and max. */
+  busyBefore: [number, number];
+  /** How long the runner waited at most, per run, for that share to drop below 25 %. */
+  idleWaitSeconds: number;
 }
 
 export interface ReportInput {
@@ -245,7 +249,7 @@ export function renderSection(input: ReportInput): string {
   lines.push(
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.platform}, Node.js ${machine.node}, PostgreSQL ${machine.postgres} (same machine, \`${input.databaseUrl}\`, default settings: fsync and synchronous_commit on), SQLite ${machine.sqlite}. Date: ${machine.date}.`,
     `Inflow code measured: ${input.revision}.`,
-    `1-minute load average at the start of the measured runs: ${machine.load[0].toFixed(1)}–${machine.load[1].toFixed(1)} (above ${machine.cpus}, other work shared the machine).`,
+    `Other work on the machine: before each measured run the runner waited up to ${machine.idleWaitSeconds} s for the CPUs to be under 25 % busy; busy share in the second before the runs: ${(machine.busyBefore[0] * 100).toFixed(0)}–${(machine.busyBefore[1] * 100).toFixed(0)} %; 1-minute load average at their start: ${machine.load[0].toFixed(1)}–${machine.load[1].toFixed(1)}${machine.load[1] > machine.cpus ? ` (above ${machine.cpus}: other work shared the machine during some runs, so single runs vary; the CPU time per message is the steadier figure)` : ""}.`,
     "",
   );
   return lines.join("\n");

@@ -10,13 +10,16 @@
  *
  *   npm run bench -- queues [--messages 20000] [--warmup 2000] [--repetitions 5] [--loops 1,4]
  *     [--systems inflow-sqlite,inflow-postgres,pg-boss,graphile-worker,http-sqlite,http-postgres]
- *     [--no-statements] [--docs | --no-docs]
+ *     [--no-statements] [--idle-wait SECONDS] [--docs | --no-docs]
  *
  * Environment: INFLOW_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test),
  * BENCH_MESSAGES, BENCH_WARMUP, BENCH_REPETITIONS, BENCH_LOOPS as defaults for the flags.
  * The docs are written by default when every system was measured; --docs / --no-docs decide.
+ * Before each repetition the runner waits up to --idle-wait seconds (default 120, 0 to skip) for
+ * the machine to be mostly idle, so that other work on a shared machine distorts fewer runs.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, platform, release } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -46,6 +49,7 @@ export async function main(args: string[], command: string): Promise<void> {
       loops: { type: "string", default: process.env.BENCH_LOOPS ?? DEFAULT_OPTIONS.loops.join(",") },
       systems: { type: "string" },
       "no-statements": { type: "boolean", default: false },
+      "idle-wait": { type: "string", default: process.env.BENCH_IDLE_WAIT ?? "120" },
       docs: { type: "boolean" },
       "no-docs": { type: "boolean", default: false },
     },
@@ -62,10 +66,12 @@ export async function main(args: string[], command: string): Promise<void> {
         return spec;
       })
     : [...SYSTEMS];
+  const idleWaitSeconds = nonNegative(values["idle-wait"], "--idle-wait");
   const writeDocs = values["no-docs"] ? false : (values.docs ?? selected.length === SYSTEMS.length);
 
   const machine = await describeMachine();
   const loads: number[] = [];
+  const busyBefore: number[] = [];
   const children = selected.map((spec) => ({ spec, child: startChild(spec), result: emptyResult(spec) }));
   try {
     for (const entry of children) {
@@ -86,7 +92,9 @@ export async function main(args: string[], command: string): Promise<void> {
         process.stderr.write(`== ${level} loop(s): round ${round + 1}/${repetitions}\n`);
         const order = rotate(live(), round);
         for (const entry of order) {
+          const busy = await waitForIdle(idleWaitSeconds);
           loads.push(loadavg()[0]!);
+          busyBefore.push(busy);
           const response = await entry.child.request({ op: "run", messages, loops: level });
           if (response.ok && response.run) runs.get(entry.spec.name)!.push(response.run);
           else entry.result.error = `run, ${level} loops: ${response.error}`;
@@ -114,6 +122,8 @@ export async function main(args: string[], command: string): Promise<void> {
   }
 
   machine.load = loads.length > 0 ? [Math.min(...loads), Math.max(...loads)] : [0, 0];
+  machine.busyBefore = busyBefore.length > 0 ? [Math.min(...busyBefore), Math.max(...busyBefore)] : [0, 0];
+  machine.idleWaitSeconds = idleWaitSeconds;
   const section = renderSection({
     command,
     revision: describeRevision(),
@@ -154,6 +164,43 @@ function describeRevision(): string {
   } catch {
     return "unknown (not a git checkout)";
   }
+}
+
+/** The share of all CPUs busy or waiting for I/O over `millis`, from /proc/stat (0 when unreadable). */
+async function cpuBusy(millis: number): Promise<number> {
+  const sample = () => {
+    try {
+      const fields = readFileSync("/proc/stat", "utf8")
+        .split("\n")[0]!
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+      // Waiting for I/O counts as busy: the disk is what PostgreSQL's commits wait on.
+      const idle = fields[3] ?? 0;
+      return { idle, total: fields.reduce((sum, value) => sum + value, 0) };
+    } catch {
+      return undefined;
+    }
+  };
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, millis));
+  const after = sample();
+  if (!before || !after || after.total === before.total) return 0;
+  return 1 - (after.idle - before.idle) / (after.total - before.total);
+}
+
+/**
+ * Before a measured repetition (the benchmark's own processes idle at that moment), waits up to
+ * `maxSeconds` for the machine to be mostly idle: less than 25 % of the CPUs busy over one second.
+ * On a machine shared with other work this keeps repetitions from starting in the middle of it.
+ * Returns the busy share seen last.
+ */
+async function waitForIdle(maxSeconds: number): Promise<number> {
+  const deadline = Date.now() + maxSeconds * 1000;
+  let busy = await cpuBusy(1000);
+  while (busy > 0.25 && Date.now() < deadline) busy = await cpuBusy(1000);
+  return busy;
 }
 
 function emptyResult(spec: SystemSpec): SystemResult {
@@ -225,6 +272,8 @@ async function describeMachine(): Promise<Machine> {
     sqlite,
     platform: `${platform()} ${release()}`,
     load: [0, 0],
+    busyBefore: [0, 0],
+    idleWaitSeconds: 0,
   };
 }
 
