@@ -23,6 +23,10 @@ export interface Machine {
   platform: string;
   /** The 1-minute load average seen at the start of each measured run: min and max. */
   load: [number, number];
+  /** The share of CPUs busy (or in I/O wait) just before each measured run: min and max. */
+  busyBefore: [number, number];
+  /** How long the runner waited at most for an idle machine before each run. */
+  idleWaitSeconds: number;
 }
 
 export interface SystemRuns {
@@ -212,6 +216,7 @@ export function renderSection(input: ReportInput): string {
   lines.push(
     `Inflow code measured: ${input.revision}. aws-local-stepfunctions ${input.peer?.version ?? "n/a"} from npm (devDependency).`,
     `Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.platform}, Node.js ${machine.node}, PostgreSQL ${machine.postgres} (same machine, \`${input.databaseUrl}\`, default settings: fsync and synchronous_commit on), SQLite ${machine.sqlite} (WAL, \`synchronous=NORMAL\`). Date: ${machine.date}.`,
+    `Before each measured run the runner waited up to ${machine.idleWaitSeconds} s for under 25 % of the CPUs to be busy; the busy share seen then: ${Math.round(machine.busyBefore[0] * 100)}–${Math.round(machine.busyBefore[1] * 100)} %.`,
     `1-minute load average at the start of the measured runs: ${machine.load[0].toFixed(1)}–${machine.load[1].toFixed(1)}${machine.load[1] > machine.cpus ? ` (above ${machine.cpus}: other work shared the machine, so absolute rates carry noise; CPU µs per transition is steadier)` : ""}.`,
     "",
   );

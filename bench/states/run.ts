@@ -14,14 +14,18 @@
  *   npm run bench -- states [--repetitions 5] [--warmup 1] [--chain 1000] [--map 20] [--token 500]
  *     [--concurrency 2] [--consumers 2] [--scenarios chain,map,token]
  *     [--systems inflow-sqlite,inflow-postgres,aws-local-stepfunctions] [--no-statements]
- *     [--docs | --no-docs]
+ *     [--idle-wait SECONDS] [--docs | --no-docs]
  *
  * --chain/--map/--token: executions started at once per run. --concurrency: Inflow's step loops
  * (`createStates(..., { concurrency })`). --consumers: loops answering task tokens.
  * Environment: INFLOW_TEST_DATABASE_URL (default postgres://postgres@127.0.0.1:5432/test).
- * The docs are written by default when every system and scenario was measured.
+ * The docs are written by default when every system and scenario was measured. Before each
+ * measured run the runner waits up to --idle-wait seconds (default 30, 0 to skip) for the machine
+ * to be mostly idle, as the queue benchmark does, so that other work on a shared machine distorts
+ * fewer runs.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, platform, release } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -56,6 +60,7 @@ export async function main(args: string[], command: string): Promise<void> {
       scenarios: { type: "string" },
       systems: { type: "string" },
       "no-statements": { type: "boolean", default: false },
+      "idle-wait": { type: "string", default: "30" },
       docs: { type: "boolean" },
       "no-docs": { type: "boolean", default: false },
     },
@@ -87,11 +92,13 @@ export async function main(args: string[], command: string): Promise<void> {
         return spec;
       })
     : [...SYSTEMS];
+  const idleWaitSeconds = nonNegative(values["idle-wait"], "--idle-wait");
   const complete = selected.length === SYSTEMS.length && scenarios.length === SCENARIO_NAMES.length;
   const writeDocs = values["no-docs"] ? false : (values.docs ?? complete);
 
   const machine = await describeMachine();
   const loads: number[] = [];
+  const busyBefore: number[] = [];
   const failures: string[] = [];
   const children = selected.map((spec) => ({
     spec,
@@ -139,6 +146,7 @@ export async function main(args: string[], command: string): Promise<void> {
       for (let round = 0; round < repetitions; round++) {
         process.stderr.write(`== ${scenario}: round ${round + 1}/${repetitions}\n`);
         for (const entry of rotate(live(), round)) {
+          busyBefore.push(await waitForIdle(idleWaitSeconds));
           loads.push(loadavg()[0]!);
           const response = await entry.child.request({ op: "run", scenario, executions: count });
           if (response.ok && response.run) runs.get(entry.spec.name)!.runs.push(response.run);
@@ -170,6 +178,8 @@ export async function main(args: string[], command: string): Promise<void> {
   }
 
   machine.load = loads.length > 0 ? [Math.min(...loads), Math.max(...loads)] : [0, 0];
+  machine.busyBefore = busyBefore.length > 0 ? [Math.min(...busyBefore), Math.max(...busyBefore)] : [0, 0];
+  machine.idleWaitSeconds = idleWaitSeconds;
   const section = renderSection({
     command,
     machine,
@@ -206,6 +216,43 @@ function describeRevision(): string {
   } catch {
     return "unknown (not a git checkout)";
   }
+}
+
+/** The share of all CPUs busy or waiting for I/O over `millis`, from /proc/stat (0 when unreadable). */
+async function cpuBusy(millis: number): Promise<number> {
+  const sample = () => {
+    try {
+      const fields = readFileSync("/proc/stat", "utf8")
+        .split("\n")[0]!
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+      // Waiting for I/O counts as busy: the disk is what PostgreSQL's commits wait on.
+      const idle = fields[3] ?? 0;
+      return { idle, total: fields.reduce((sum, value) => sum + value, 0) };
+    } catch {
+      return undefined;
+    }
+  };
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, millis));
+  const after = sample();
+  if (!before || !after || after.total === before.total) return 0;
+  return 1 - (after.idle - before.idle) / (after.total - before.total);
+}
+
+/**
+ * Before a measured run (the benchmark's own processes idle at that moment), waits up to
+ * `maxSeconds` for the machine to be mostly idle: under 25 % of the CPUs busy over one second.
+ * Returns the busy share seen last.
+ */
+async function waitForIdle(maxSeconds: number): Promise<number> {
+  if (maxSeconds === 0) return cpuBusy(200);
+  const deadline = Date.now() + maxSeconds * 1000;
+  let busy = await cpuBusy(1000);
+  while (busy > 0.25 && Date.now() < deadline) busy = await cpuBusy(1000);
+  return busy;
 }
 
 function rotate<T>(items: T[], by: number): T[] {
@@ -265,6 +312,8 @@ async function describeMachine(): Promise<Machine> {
     sqlite,
     platform: `${platform()} ${release()}`,
     load: [0, 0],
+    busyBefore: [0, 0],
+    idleWaitSeconds: 0,
   };
 }
 
