@@ -1,4 +1,4 @@
-import { randomUUID } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { EventEmitter } from "node:events";
 import pg from "pg";
 import { MigrationError, StoreError } from "./errors.js";
@@ -57,7 +57,7 @@ export async function openPostgres(
   const listener = await startListener(url, notifyChannel, emitter, origin);
 
   const query = async <Row>(client: pg.Pool | pg.PoolClient, sql: string, params?: readonly SqlValue[]) =>
-    (await client.query(sql, params as unknown[] | undefined)).rows as Row[];
+    (await client.query(prepared(sql, params))).rows as Row[];
   const signals = coalescedSignals(pool, notifyChannel, emitter, origin);
 
   return {
@@ -65,7 +65,7 @@ export async function openPostgres(
     location,
     query: (sql, params) => query(pool, sql, params),
     async run(sql, params) {
-      const result = await pool.query(sql, params as unknown[] | undefined);
+      const result = await pool.query(prepared(sql, params));
       return { changes: result.rowCount ?? 0 };
     },
     signal(channel, payload = "") {
@@ -78,7 +78,7 @@ export async function openPostgres(
         dialect: "postgres",
         query: (sql, params) => query(client, sql, params),
         async run(sql, params) {
-          const result = await client.query(sql, params as unknown[] | undefined);
+          const result = await client.query(prepared(sql, params));
           return { changes: result.rowCount ?? 0 };
         },
         signal(channel, payload = "") {
@@ -113,6 +113,23 @@ export async function openPostgres(
       await pool.end();
     },
   };
+}
+
+const statementNames = new Map<string, string>();
+
+/**
+ * Statements with parameters go as named prepared statements, named by their text: each
+ * connection parses and plans one once, not on every call (the queue and step statements run
+ * thousands of times a second). The texts are a small, fixed set written in the code.
+ */
+function prepared(sql: string, params: readonly SqlValue[] | undefined): pg.QueryConfig {
+  if (!params || params.length === 0) return { text: sql };
+  let name = statementNames.get(sql);
+  if (!name) {
+    name = `inflow_${createHash("sha1").update(sql).digest("hex").slice(0, 24)}`;
+    statementNames.set(sql, name);
+  }
+  return { name, text: sql, values: params as unknown[] };
 }
 
 /** How long signals to other processes gather before one NOTIFY per channel carries them. */
