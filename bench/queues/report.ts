@@ -261,7 +261,10 @@ function serverCommand(results: SystemResult[]): string {
   if (!command) return "inflow serve";
   return command
     .replace(/--port \d+/, "--port <free port>")
-    .replace(/ --(data|database) \S+/, " (--data <temp dir> | --database <url>?schema=bench_queues_http)");
+    .replace(
+      / --(data|database) \S+/,
+      " (--data <temp dir> | --database <url>?schema=bench_queues_http_<run tag>)",
+    );
 }
 
 const INTRO = `# Benchmarks

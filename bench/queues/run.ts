@@ -19,6 +19,7 @@
  * the machine to be mostly idle, so that other work on a shared machine distorts fewer runs.
  */
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, loadavg, platform, release } from "node:os";
 import { join } from "node:path";
@@ -26,7 +27,15 @@ import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import Database from "better-sqlite3";
-import { DEFAULT_OPTIONS, databaseUrl, median, postgresVersion, redactUrl } from "./common.js";
+import {
+  checkIdentifier,
+  DEFAULT_OPTIONS,
+  databaseUrl,
+  median,
+  postgresVersion,
+  redactUrl,
+  withClient,
+} from "./common.js";
 import type { Request, Response } from "./measure.js";
 import { type Machine, renderSection, type SystemResult, writeSection } from "./report.js";
 import { SYSTEMS, type SystemSpec } from "./systems.js";
@@ -70,9 +79,15 @@ export async function main(args: string[], command: string): Promise<void> {
   const writeDocs = values["no-docs"] ? false : (values.docs ?? selected.length === SYSTEMS.length);
 
   const machine = await describeMachine();
+  // Names this run's schemas (bench_queues_<system>_<tag>), see systems.ts.
+  const runTag = randomBytes(4).toString("hex");
   const loads: number[] = [];
   const busyBefore: number[] = [];
-  const children = selected.map((spec) => ({ spec, child: startChild(spec), result: emptyResult(spec) }));
+  const children = selected.map((spec) => ({
+    spec,
+    child: startChild(spec, runTag),
+    result: emptyResult(spec),
+  }));
   try {
     for (const entry of children) {
       const response = await entry.child.request({ op: "open" });
@@ -119,6 +134,7 @@ export async function main(args: string[], command: string): Promise<void> {
     }
   } finally {
     for (const entry of children) await entry.child.close();
+    await dropRunSchemas(runTag);
   }
 
   machine.load = loads.length > 0 ? [Math.min(...loads), Math.max(...loads)] : [0, 0];
@@ -143,6 +159,22 @@ export async function main(args: string[], command: string): Promise<void> {
     process.stderr.write("Not writing docs/benchmarks.md (a subset of systems, or --no-docs).\n");
   }
   if (children.some((entry) => entry.result.error)) process.exitCode = 1;
+}
+
+/** Drops what a crashed measuring process may have left of this run's schemas. */
+async function dropRunSchemas(runTag: string): Promise<void> {
+  try {
+    await withClient(async (client) => {
+      const { rows } = await client.query<{ nspname: string }>(
+        "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'bench\\_queues\\_%' AND nspname LIKE $1",
+        [`%\\_${runTag}`],
+      );
+      for (const { nspname } of rows)
+        await client.query(`DROP SCHEMA IF EXISTS ${checkIdentifier(nspname)} CASCADE`);
+    });
+  } catch {
+    // PostgreSQL unreachable: nothing of ours can be left there either.
+  }
 }
 
 /** The commit measured, and whether the queue and store code differed from it. */
@@ -220,12 +252,12 @@ function rotate<T>(items: T[], by: number): T[] {
 }
 
 /** A measuring process for one system, answering one request at a time. */
-function startChild(spec: SystemSpec) {
+function startChild(spec: SystemSpec, runTag: string) {
   const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", MEASURE, spec.name], {
     cwd: ROOT,
     stdio: ["pipe", "pipe", "inherit"],
     // The SDK's notice about future Node.js versions is noise in a benchmark log.
-    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1" },
+    env: { ...process.env, AWS_SDK_JS_SUPPRESS_NODE_VERSION_WARNING: "1", BENCH_RUN_TAG: runTag },
   });
   const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
   let exited = false;

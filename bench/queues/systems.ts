@@ -5,6 +5,15 @@
  */
 import type { QueueDriver } from "./common.js";
 
+/**
+ * A schema name of this benchmark run: the runner sets BENCH_RUN_TAG for its measuring processes,
+ * so two runs at once (another engineer's, a scratch copy's) never drop each other's schemas.
+ */
+function schemaOf(base: string): string {
+  const tag = (process.env.BENCH_RUN_TAG ?? String(process.pid)).replace(/[^a-z0-9_]/g, "");
+  return `${base}_${tag}`;
+}
+
 export interface SystemSpec {
   name: string;
   label: string;
@@ -27,21 +36,22 @@ export const SYSTEMS: readonly SystemSpec[] = [
     label: "Inflow, in-process API, PostgreSQL",
     backend: "postgres",
     transport: "in-process",
-    open: async () => (await import("./inflow.js")).openInflow("postgres", "bench_queues_inflow"),
+    open: async () => (await import("./inflow.js")).openInflow("postgres", schemaOf("bench_queues_inflow")),
   },
   {
     name: "pg-boss",
     label: "pg-boss 10 (insert / fetch / complete)",
     backend: "postgres",
     transport: "in-process",
-    open: async () => (await import("./pg-boss.js")).openPgBoss("bench_queues_pgboss"),
+    open: async () => (await import("./pg-boss.js")).openPgBoss(schemaOf("bench_queues_pgboss")),
   },
   {
     name: "graphile-worker",
     label: "graphile-worker 0.17 (addJobs / its get-jobs and complete SQL)",
     backend: "postgres",
     transport: "in-process",
-    open: async () => (await import("./graphile-worker.js")).openGraphileWorker("bench_queues_graphile"),
+    open: async () =>
+      (await import("./graphile-worker.js")).openGraphileWorker(schemaOf("bench_queues_graphile")),
   },
   {
     name: "http-sqlite",
@@ -55,7 +65,7 @@ export const SYSTEMS: readonly SystemSpec[] = [
     label: "Inflow, HTTP (SQS JSON, @aws-sdk/client-sqs), PostgreSQL",
     backend: "postgres",
     transport: "http",
-    open: async () => (await import("./http.js")).openHttp("postgres", "bench_queues_http"),
+    open: async () => (await import("./http.js")).openHttp("postgres", schemaOf("bench_queues_http")),
   },
 ];
 
