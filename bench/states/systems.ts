@@ -39,7 +39,12 @@ export const SYSTEMS: readonly SystemSpec[] = [
     backend: "postgres",
     durable: true,
     open: async (settings) => ({
-      driver: await (await import("./inflow.js")).openInflow("postgres", "bench_states_inflow", settings),
+      // A schema per measuring process: two runs at once never drop each other's.
+      driver: await (await import("./inflow.js")).openInflow(
+        "postgres",
+        `bench_states_inflow_${process.pid}`,
+        settings,
+      ),
       facts: {},
     }),
   },
