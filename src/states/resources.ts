@@ -15,10 +15,6 @@ const LAMBDA_FUNCTION =
   /^arn:aws:lambda:[a-z0-9-]+:\d{12}:function:([A-Za-z0-9_-]{1,64})(:[A-Za-z0-9_$-]+)?$/;
 const START_EXECUTION = /^arn:aws:states:::states:startExecution(\.sync(:2)?|\.waitForTaskToken)?$/;
 
-export function isSupportedResource(arn: string): boolean {
-  return SQS.test(arn) || LAMBDA_INVOKE.test(arn) || LAMBDA_FUNCTION.test(arn) || START_EXECUTION.test(arn);
-}
-
 export function parseResource(arn: string): TaskResource {
   let match = SQS.exec(arn);
   if (match) return { service: "sqs", action: "sendMessage", pattern: match[1] ? "token" : "request", arn };

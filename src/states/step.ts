@@ -37,7 +37,7 @@ const MAX_DELAY_SECONDS = 900;
 /** Transitions one step may chain before it yields to other runs. */
 const MAX_CHAIN = 200;
 /** The Standard workflow payload limit. */
-export const MAX_PAYLOAD_BYTES = 262_144;
+const MAX_PAYLOAD_BYTES = 262_144;
 
 export type StepMessage =
   /** Advance this run, if it is still at this version. */
