@@ -10,6 +10,7 @@ import { buildServer } from "../../src/server/app.js";
 import { createStates, type States } from "../../src/states/engine.js";
 import type { Dialect, Store } from "../../src/store/types.js";
 import { createTestDatabase } from "../support/backends.js";
+import { clientDefaults, listenOnFreePort } from "../support/listen.js";
 
 export const ROLE_ARN = "arn:aws:iam::000000000000:role/inflow-test";
 
@@ -43,19 +44,10 @@ export async function startSfnServer(dialect: Dialect): Promise<SfnServer> {
     states,
     logger: { level: "error", stream: { write: (line: string) => loggedErrors.push(line) } },
   });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = await listenOnFreePort(app);
   const clients: SFNClient[] = [];
   const newClient = (config: SFNClientConfig = {}) => {
-    const client = new SFNClient({
-      endpoint: url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-      ...config,
-    });
+    const client = new SFNClient({ ...clientDefaults(url), ...config });
     clients.push(client);
     return client;
   };

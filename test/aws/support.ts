@@ -5,6 +5,7 @@ import type { Queues } from "../../src/queues/types.js";
 import { buildServer } from "../../src/server/app.js";
 import type { Dialect, Store } from "../../src/store/types.js";
 import { createTestDatabase } from "../support/backends.js";
+import { clientDefaults, listenOnFreePort } from "../support/listen.js";
 
 export const ACCOUNT = "000000000000";
 
@@ -32,19 +33,10 @@ export async function startSqsServer(
   const queues = createQueues(store, { now: () => Date.now() + offset });
   queues.startBackground();
   const app = await buildServer({ queues, publicUrl: options.publicUrl });
-  await app.listen({ host: "127.0.0.1", port: 0 });
-  const address = app.server.address();
-  if (address === null || typeof address === "string") throw new Error("no TCP address");
-  const url = `http://127.0.0.1:${address.port}`;
+  const url = await listenOnFreePort(app);
   const clients: SQSClient[] = [];
   const newClient = (config: SQSClientConfig = {}) => {
-    const client = new SQSClient({
-      endpoint: url,
-      region: "us-east-1",
-      credentials: { accessKeyId: "test", secretAccessKey: "test" },
-      maxAttempts: 1,
-      ...config,
-    });
+    const client = new SQSClient({ ...clientDefaults(url), ...config });
     clients.push(client);
     return client;
   };
