@@ -3,8 +3,7 @@
  * of its own, driven by the official @aws-sdk/client-sqs (SendMessageBatch, ReceiveMessage,
  * DeleteMessageBatch), on SQLite or PostgreSQL.
  *
- * The server is `node --import tsx src/cli/main.ts serve --port P (--data DIR | --database URL)`
- * when the CLI exists, otherwise bench/queues/http-server.ts (the same parts, wired by hand).
+ * The server is `node --import tsx src/cli/main.ts serve --port P (--data DIR | --database URL)`.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -25,11 +24,9 @@ import { checkIdentifier, dropSchema, type QueueDriver, systemDatabaseUrl, vacuu
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const CLI = join(ROOT, "src/cli/main.ts");
-const HARNESS = join(ROOT, "bench/queues/http-server.ts");
 
 export interface HttpServerInfo {
-  /** `inflow serve` (the CLI) or the bench harness. */
-  via: "cli" | "harness";
+  via: "cli";
   command: string;
 }
 
@@ -130,10 +127,9 @@ async function freePort(): Promise<number> {
 
 async function startServer(storeArgs: string[]) {
   const port = await freePort();
-  const useCli = existsSync(CLI);
-  const args = useCli
-    ? ["--import", "tsx", CLI, "serve", "--host", "127.0.0.1", "--port", String(port), ...storeArgs]
-    : ["--import", "tsx", HARNESS, "--port", String(port), ...storeArgs];
+  if (!existsSync(CLI))
+    throw new Error(`The HTTP benchmark runs \`inflow serve\` from ${CLI}, which is missing.`);
+  const args = ["--import", "tsx", CLI, "serve", "--host", "127.0.0.1", "--port", String(port), ...storeArgs];
   const child = spawn(process.execPath, args, {
     cwd: ROOT,
     stdio: ["ignore", "ignore", "pipe"],
@@ -144,7 +140,7 @@ async function startServer(storeArgs: string[]) {
     stderr = (stderr + chunk).slice(-8000);
   });
   const info: HttpServerInfo = {
-    via: useCli ? "cli" : "harness",
+    via: "cli",
     command: `node ${args.map((arg) => arg.replace(ROOT, "")).join(" ")}`,
   };
   try {
