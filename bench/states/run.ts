@@ -24,17 +24,16 @@
  * to be mostly idle, as the queue benchmark does, so that other work on a shared machine distorts
  * fewer runs.
  */
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
-import { availableParallelism, cpus, loadavg, platform, release } from "node:os";
+import { loadavg } from "node:os";
 import { join } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import Database from "better-sqlite3";
-import { databaseUrl, postgresVersion, redactUrl } from "../queues/common.js";
+import { describeMachine, nonNegative, positive, startMeasuringChild } from "../harness.js";
+import { databaseUrl, redactUrl } from "../queues/common.js";
 import type { Request, Response } from "./measure.js";
-import { type Machine, renderSection, type ScenarioResult, type SystemRuns, writeSection } from "./report.js";
+import { renderSection, type ScenarioResult, type SystemRuns, writeSection } from "./report.js";
 import { SCENARIO_NAMES, SCENARIOS, type ScenarioName } from "./scenarios.js";
 import { type MeasureSettings, SYSTEMS, type SystemSpec } from "./systems.js";
 
@@ -263,70 +262,5 @@ function rotate<T>(items: T[], by: number): T[] {
 
 /** A measuring process for one system, answering one request at a time. */
 function startChild(spec: SystemSpec) {
-  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", MEASURE, spec.name], {
-    cwd: ROOT,
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
-  let exited = false;
-  child.on("exit", () => {
-    exited = true;
-  });
-  const request = async (message: Request): Promise<Response> => {
-    if (exited) return { ok: false, error: "the measuring process has exited" };
-    child.stdin!.write(`${JSON.stringify(message)}\n`);
-    const next = await answers.next();
-    if (next.done) return { ok: false, error: "the measuring process exited without answering" };
-    return JSON.parse(next.value) as Response;
-  };
-  return {
-    request,
-    async close() {
-      if (exited) return;
-      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-      await request({ op: "close" });
-      child.stdin!.end();
-      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
-      await gone;
-      clearTimeout(timer);
-    },
-  };
-}
-
-async function describeMachine(): Promise<Machine> {
-  let postgres = "unreachable";
-  try {
-    postgres = await postgresVersion();
-  } catch (error) {
-    postgres = `unreachable (${(error as Error).message})`;
-  }
-  const memory = new Database(":memory:");
-  const sqlite = (memory.prepare("SELECT sqlite_version() AS v").get() as { v: string }).v;
-  memory.close();
-  return {
-    date: new Date().toISOString().slice(0, 10),
-    cpus: availableParallelism(),
-    cpuModel: cpus()[0]?.model.trim() ?? "unknown",
-    node: process.version,
-    postgres,
-    sqlite,
-    platform: `${platform()} ${release()}`,
-    load: [0, 0],
-    busyBefore: [0, 0],
-    idleWaitSeconds: 0,
-  };
-}
-
-function positive(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number <= 0)
-    throw new Error(`${flag} must be a positive integer, not "${value}"`);
-  return number;
-}
-
-function nonNegative(value: string, flag: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0)
-    throw new Error(`${flag} must be an integer >= 0, not "${value}"`);
-  return number;
+  return startMeasuringChild<Request, Response>(MEASURE, spec.name, { cwd: ROOT });
 }

@@ -1,0 +1,87 @@
+/**
+ * What the benchmark suites share: a measuring child process spoken to in JSON lines, the
+ * machine facts each report prints, and flag parsing.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { availableParallelism, cpus, platform, release } from "node:os";
+import { createInterface } from "node:readline";
+import Database from "better-sqlite3";
+import { postgresVersion } from "./queues/common.js";
+
+/** Runs `measureFile` for one system in a process of its own; `request` sends one JSON line and reads one back. */
+export function startMeasuringChild<Request extends { op: string }, Response>(
+  measureFile: string,
+  system: string,
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+) {
+  const child: ChildProcess = spawn(process.execPath, ["--import", "tsx", measureFile, system], {
+    cwd: options.cwd,
+    stdio: ["pipe", "pipe", "inherit"],
+    env: { ...process.env, ...options.env },
+  });
+  const answers = createInterface({ input: child.stdout! })[Symbol.asyncIterator]();
+  let exited = false;
+  child.on("exit", () => {
+    exited = true;
+  });
+  // Each suite's Response has an `{ ok: false, error }` form for failures; these are that form.
+  const failed = (error: string) => ({ ok: false, error }) as unknown as Response;
+  const request = async (message: Request): Promise<Response> => {
+    if (exited) return failed("the measuring process has exited");
+    child.stdin!.write(`${JSON.stringify(message)}\n`);
+    const next = await answers.next();
+    if (next.done) return failed("the measuring process exited without answering");
+    return JSON.parse(next.value) as Response;
+  };
+  return {
+    request,
+    async close() {
+      if (exited) return;
+      const gone = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+      await request({ op: "close" } as Request);
+      child.stdin!.end();
+      const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      await gone;
+      clearTimeout(timer);
+    },
+  };
+}
+
+/** The machine a report was measured on; load and idle figures are filled in as the run goes. */
+export async function describeMachine() {
+  let postgres: string;
+  try {
+    postgres = await postgresVersion();
+  } catch (error) {
+    postgres = `unreachable (${(error as Error).message})`;
+  }
+  const memory = new Database(":memory:");
+  const sqlite = (memory.prepare("SELECT sqlite_version() AS v").get() as { v: string }).v;
+  memory.close();
+  return {
+    date: new Date().toISOString().slice(0, 10),
+    cpus: availableParallelism(),
+    cpuModel: cpus()[0]?.model.trim() ?? "unknown",
+    node: process.version,
+    postgres,
+    sqlite,
+    platform: `${platform()} ${release()}`,
+    load: [0, 0] as [number, number],
+    busyBefore: [0, 0] as [number, number],
+    idleWaitSeconds: 0,
+  };
+}
+
+export function positive(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number <= 0)
+    throw new Error(`${flag} must be a positive integer, not "${value}"`);
+  return number;
+}
+
+export function nonNegative(value: string, flag: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0)
+    throw new Error(`${flag} must be an integer >= 0, not "${value}"`);
+  return number;
+}
