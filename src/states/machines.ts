@@ -1,10 +1,11 @@
 import { isUniqueViolation } from "../store/errors.js";
-import type { Queryable } from "../store/types.js";
+import type { Queryable, Store } from "../store/types.js";
 import { definitionError, validateDefinition } from "./definition/index.js";
 import {
   invalidArn,
   invalidDefinition,
   invalidName,
+  ServiceError,
   stateMachineAlreadyExists,
   stateMachineDoesNotExist,
 } from "./service-errors.js";
@@ -35,6 +36,32 @@ interface MachineRow {
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 
+/** Tags a resource may carry (Step Functions quota). */
+export const MAX_TAGS = 50;
+
+export type Tags = Record<string, string>;
+
+/**
+ * TooManyTags and ResourceNotFound name the resource in a member of their own, `resourceName`,
+ * which the API sends beside the message.
+ */
+const withResourceName = (error: ServiceError, arn: string) => Object.assign(error, { resourceName: arn });
+
+const resourceNotFound = (arn: string) =>
+  withResourceName(new ServiceError("ResourceNotFound", `Resource not found: '${arn}'`), arn);
+
+function checkTagCount(arn: string, tags: Tags): void {
+  const count = Object.keys(tags).length;
+  if (count <= MAX_TAGS) return;
+  throw withResourceName(
+    new ServiceError(
+      "TooManyTags",
+      `You've exceeded the number of tags allowed for a resource: '${arn}' would have ${count} tags, and at most ${MAX_TAGS} are allowed. Remove some with UntagResource first.`,
+    ),
+    arn,
+  );
+}
+
 const fromRow = (row: MachineRow): StateMachine => ({
   id: row.id,
   name: row.name,
@@ -56,10 +83,7 @@ export function checkDefinition(text: string, type: StateMachineType): MachineDe
   return JSON.parse(text) as MachineDefinition;
 }
 
-export function createMachines(
-  db: Queryable,
-  options: { region: string; accountId: string; now: () => number },
-) {
+export function createMachines(db: Store, options: { region: string; accountId: string; now: () => number }) {
   const arnPrefix = `arn:aws:states:${options.region}:${options.accountId}:stateMachine:`;
   const columns = "id, name, arn, type, definition, role_arn, created_at, updated_at";
 
@@ -72,6 +96,20 @@ export function createMachines(
     if (!row) throw stateMachineDoesNotExist(arn);
     return fromRow(row);
   };
+
+  /** Reads and rewrites a machine's tags under its row lock, so concurrent changes all land. */
+  const changeTags = (arn: string, change: (current: Tags) => Tags): Promise<void> =>
+    db.transaction(async (tx) => {
+      const [row] = await tx.query<{ id: number; tags: string }>(
+        `SELECT id, tags FROM state_machines WHERE arn = $1 AND deleted_at IS NULL${
+          tx.dialect === "postgres" ? " FOR UPDATE" : ""
+        }`,
+        [arn],
+      );
+      if (!row) throw resourceNotFound(arn);
+      const next = change(JSON.parse(row.tags) as Tags);
+      await tx.run("UPDATE state_machines SET tags = $1 WHERE id = $2", [JSON.stringify(next), row.id]);
+    });
 
   return {
     arnOf: (name: string) => `${arnPrefix}${name}`,
@@ -89,6 +127,7 @@ export function createMachines(
       const type = input.type ?? "STANDARD";
       checkDefinition(input.definition, type);
       const arn = `${arnPrefix}${input.name}`;
+      checkTagCount(arn, input.tags ?? {});
       const roleArn = input.roleArn ?? `arn:aws:iam::${options.accountId}:role/inflow`;
       const existing = await db.query<MachineRow>(
         `SELECT ${columns} FROM state_machines WHERE name = $1 AND deleted_at IS NULL`,
@@ -133,6 +172,30 @@ export function createMachines(
         arn,
       ]);
     },
+
+    /** The tags of a live state machine; ResourceNotFound for any other ARN (versions, activities). */
+    async tagsOf(arn: string): Promise<Tags> {
+      const [row] = await db.query<{ tags: string }>(
+        "SELECT tags FROM state_machines WHERE arn = $1 AND deleted_at IS NULL",
+        [arn],
+      );
+      if (!row) throw resourceNotFound(arn);
+      return JSON.parse(row.tags) as Tags;
+    },
+
+    /** Adds `tags`, replacing the values of keys already there, within the tag quota. */
+    tag: (arn: string, tags: Tags) =>
+      changeTags(arn, (current) => {
+        const next = { ...current, ...tags };
+        checkTagCount(arn, next);
+        return next;
+      }),
+
+    /** Removes the tags with these keys; keys the machine does not have are ignored, as on AWS. */
+    untag: (arn: string, keys: readonly string[]) =>
+      changeTags(arn, (current) =>
+        Object.fromEntries(Object.entries(current).filter(([key]) => !keys.includes(key))),
+      ),
 
     async list(): Promise<StateMachine[]> {
       const rows = await db.query<MachineRow>(

@@ -8,17 +8,18 @@ import { ServiceError } from "../../states/service-errors.js";
  * engine's question.
  */
 
-export type ResourceType = "stateMachine" | "execution";
+export type ResourceType = "stateMachine" | "execution" | "activity";
 
 const invalidArn = (reason: string) => new ServiceError("InvalidArn", `Invalid Arn: '${reason}'`);
 
-/** `arn`, checked to be a Step Functions ARN of `type`. */
-export function checkArn(arn: string, type: ResourceType): string {
+/** `arn`, checked to be a Step Functions ARN of `type` (or of one of `type`). */
+export function checkArn(arn: string, type: ResourceType | readonly ResourceType[]): string {
   if (!arn.startsWith("arn:")) throw invalidArn(`Invalid ARN prefix: ${arn}`);
   // arn:partition:states:region:account:type:name[:...]
   const parts = arn.split(":");
   if (parts.length < 7 || parts[2] !== "states") throw invalidArn(`Invalid ARN format: ${arn}`);
   const actual = parts[5]!;
-  if (actual !== type) throw invalidArn(`Resource type not valid in this context: ${actual}`);
+  const allowed: readonly string[] = typeof type === "string" ? [type] : type;
+  if (!allowed.includes(actual)) throw invalidArn(`Resource type not valid in this context: ${actual}`);
   return arn;
 }

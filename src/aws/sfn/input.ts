@@ -123,46 +123,60 @@ export const structure = (): Member<WireInput, false> => ({
   },
 });
 
-/** A list of strings (tag keys). */
-export const requiredStringList = (): Member<string[], true> => ({
-  required: true,
-  read(value, path) {
-    if (!Array.isArray(value)) wrongType(path, "a list", value);
-    return value.map((item, index) => {
-      if (typeof item !== "string") wrongType(`${path}.${index + 1}`, "a string", item);
-      return item;
-    });
-  },
-});
+/** A list of strings, each within `constraints` (tag keys). */
+export const requiredStringList = (
+  constraints: { min?: number; max?: number } = {},
+): Member<string[], true> => {
+  const item = stringMember(true, constraints);
+  return {
+    required: true,
+    read(value, path, violations) {
+      if (!Array.isArray(value)) wrongType(path, "a list", value);
+      const items = value.map((entry, index) => item.read(entry, `${path}.${index + 1}.member`, violations));
+      return items.every((entry) => entry !== undefined) ? (items as string[]) : undefined;
+    },
+  };
+};
 
-/** A TagList, `[{key, value}]`, as the name-to-value map the engine keeps. */
-export const tagList = (): Member<Record<string, string>, false> => ({
-  required: false,
-  read(value, path, violations) {
-    if (!Array.isArray(value)) wrongType(path, "a list", value);
-    const tags: Record<string, string> = {};
-    value.forEach((tag, index) => {
-      const at = `${path}.${index + 1}`;
-      if (!isPlainObject(tag)) wrongType(at, "a structure", tag);
-      const key = optional(
-        tag,
-        "key",
-        stringMember(false, { min: 1, max: 128 }),
-        `${at}.member.key`,
-        violations,
-      );
-      const text = optional(
-        tag,
-        "value",
-        stringMember(false, { max: 256 }),
-        `${at}.member.value`,
-        violations,
-      );
-      if (key !== undefined) tags[key] = text ?? "";
-    });
-    return tags;
-  },
-});
+/**
+ * A TagList, `[{key, value}]`, as the key-to-value map the engine keeps (a later entry with the
+ * same key wins, as a later TagResource would).
+ */
+function tagListMember<Required extends boolean>(
+  required: Required,
+): Member<Record<string, string>, Required> {
+  return {
+    required,
+    read(value, path, violations) {
+      if (!Array.isArray(value)) wrongType(path, "a list", value);
+      const entries: Array<[string, string]> = [];
+      value.forEach((tag, index) => {
+        const at = `${path}.${index + 1}`;
+        if (!isPlainObject(tag)) wrongType(at, "a structure", tag);
+        const key = optional(
+          tag,
+          "key",
+          stringMember(false, { min: 1, max: 128 }),
+          `${at}.member.key`,
+          violations,
+        );
+        const text = optional(
+          tag,
+          "value",
+          stringMember(false, { max: 256 }),
+          `${at}.member.value`,
+          violations,
+        );
+        if (key !== undefined) entries.push([key, text ?? ""]);
+      });
+      // fromEntries defines each key as data, so a key such as `__proto__` stays a tag.
+      return Object.fromEntries(entries);
+    },
+  };
+}
+
+export const tagList = () => tagListMember(false);
+export const requiredTagList = () => tagListMember(true);
 
 function optional<T>(
   input: WireInput,

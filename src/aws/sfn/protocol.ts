@@ -25,7 +25,7 @@ export function encodeSuccess(output: object): AwsJsonResponse {
 
 /** Encodes a ServiceError as Step Functions does; anything else is a bug and answers 500. */
 export function encodeError(error: unknown, onInternalError: (error: unknown) => void): AwsJsonResponse {
-  if (error instanceof ServiceError) return encodeFailure(400, error.name, error.message);
+  if (error instanceof ServiceError) return encodeFailure(400, error.name, error.message, membersOf(error));
   onInternalError(error);
   return encodeFailure(
     500,
@@ -34,9 +34,20 @@ export function encodeError(error: unknown, onInternalError: (error: unknown) =>
   );
 }
 
-export function encodeFailure(status: number, name: string, message: string): AwsJsonResponse {
+export function encodeFailure(
+  status: number,
+  name: string,
+  message: string,
+  members: Record<string, string> = {},
+): AwsJsonResponse {
   const namespace = CORAL_ERRORS.has(name) ? CORAL_NAMESPACE : STATES_NAMESPACE;
-  return { status, body: JSON.stringify({ __type: `${namespace}#${name}`, message }) };
+  return { status, body: JSON.stringify({ __type: `${namespace}#${name}`, message, ...members }) };
+}
+
+/** Members an exception carries beside its message: `resourceName` (TooManyTags, ResourceNotFound). */
+function membersOf(error: ServiceError): Record<string, string> {
+  const { resourceName } = error as { resourceName?: unknown };
+  return typeof resourceName === "string" ? { resourceName } : {};
 }
 
 /** The body is not JSON, or a member has the wrong JSON type (Smithy's malformed-request rule). */

@@ -3,6 +3,7 @@ import { type AwsJsonService, parseJsonObject } from "../json-protocol.js";
 import type { SfnOperation } from "./operations/call.js";
 import { executionOperations } from "./operations/execution-operations.js";
 import { stateMachineOperations } from "./operations/state-machine-operations.js";
+import { tagOperations } from "./operations/tag-operations.js";
 import { taskOperations } from "./operations/task-operations.js";
 import {
   encodeError,
@@ -13,7 +14,7 @@ import {
 } from "./protocol.js";
 
 const OPERATIONS: ReadonlyMap<string, SfnOperation> = new Map(
-  Object.entries({ ...stateMachineOperations, ...executionOperations, ...taskOperations }),
+  Object.entries({ ...stateMachineOperations, ...executionOperations, ...taskOperations, ...tagOperations }),
 );
 
 export const SFN_TARGET_PREFIX = "AWSStepFunctions";
