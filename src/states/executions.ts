@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import type { Queues, TransactionalQueues } from "../queues/types.js";
 import type { Queryable, Store } from "../store/types.js";
 import { appendEvents, type HistoryEvent, readHistory } from "./history.js";
+import { readyRuns, runReadyInRequest } from "./inline.js";
 import { checkExecutionTransition } from "./lifecycle.js";
 import type { Machines, StateMachine } from "./machines.js";
 import { redriveRun } from "./redrive.js";
@@ -15,7 +16,7 @@ import {
   invalidName,
   ServiceError,
 } from "./service-errors.js";
-import { closeExecution, type ExecutionInfo, sendStep, stepsQueueSetup } from "./step.js";
+import { closeExecution, type ExecutionInfo, type ReadyRuns, sendStep, stepsQueueSetup } from "./step.js";
 import type { ExecutionStatus, MachineDefinition, StateMachineType } from "./types.js";
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -133,6 +134,8 @@ export async function insertExecution(
     parsed: unknown;
     now: number;
     parent?: { runId: number; version: number };
+    /** Takes the first step into the caller's ready runs instead of queueing it. */
+    ready?: ReadyRuns;
   },
 ): Promise<number> {
   const { machine, now } = input;
@@ -173,7 +176,8 @@ export async function insertExecution(
     },
     now,
   );
-  await sendStep(queues, { kind: "run", run: runId, version: 1 });
+  if (input.ready) input.ready.runs.push({ run: runId, version: 1 });
+  else await sendStep(queues, { kind: "run", run: runId, version: 1 });
   const timeout = machine.definition.TimeoutSeconds;
   if (typeof timeout === "number" && timeout > 0) {
     await sendStep(queues, { kind: "timeout", execution: id }, timeout * 1000);
@@ -235,10 +239,17 @@ export function createExecutions(
         throw executionAlreadyExists(arn);
       }
       await ensureStepsQueue();
-      await store.transaction((tx) =>
-        insertExecution(tx, queues.within(tx), { arn, name, machine, text, parsed, now: options.now() }),
-      );
-      return describe(await rowByArn(arn));
+      return store.transaction(async (tx) => {
+        const now = options.now();
+        const ready = readyRuns();
+        const transactional = queues.within(tx);
+        const id = await insertExecution(tx, transactional, { arn, name, machine, text, parsed, now, ready });
+        const [row] = await tx.query<ExecutionRow>(`${SELECT} WHERE e.id = $1`, [id]);
+        // The first states usually finish at once (Pass, Choice, sending a task): they commit with the start.
+        const execution = infoOf(row!);
+        await runReadyInRequest({ tx, queues: transactional, now, region: options.region, execution, ready });
+        return describe(row!);
+      });
     },
 
     async describe(arn: string): Promise<ExecutionDescription> {

@@ -74,6 +74,25 @@ export interface StepContext {
   now: number;
   region: string;
   execution: ExecutionInfo;
+  /** Runs of this execution made ready by this step, to advance in the same transaction (see inline.ts). */
+  ready?: ReadyRuns | undefined;
+}
+
+/**
+ * Runs woken within one transaction (a Map iteration started, a parent woken by its last child,
+ * a task answered) and how many more transitions the transaction may make. Advancing them in the
+ * same transaction saves a queued step, a receive and a commit each; past the budget they go to
+ * the steps queue like any other step, so one transaction never grows without bound.
+ */
+export interface ReadyRuns {
+  runs: Array<{ run: number; version: number }>;
+  transitionsLeft: number;
+}
+
+/** A run of the step's execution can go on now: in this transaction if it may, else as a queued step. */
+export async function wakeRun(step: StepContext, run: number, version: number): Promise<void> {
+  if (step.ready && step.ready.transitionsLeft > 0) step.ready.runs.push({ run, version });
+  else await sendStep(step.queues, { kind: "run", run, version });
 }
 
 const iso = (millis: number) => new Date(millis).toISOString();
@@ -218,12 +237,14 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
   };
 
   for (let transitions = 0; ; transitions++) {
-    if (transitions >= MAX_CHAIN) {
+    const overBudget = step.ready !== undefined && step.ready.transitionsLeft <= 0;
+    if (transitions >= MAX_CHAIN || overBudget) {
       const version = await saveRun(step.tx, before, run, now);
       await flush();
       await sendStep(step.queues, { kind: "run", run: run.id, version });
       return;
     }
+    if (step.ready) step.ready.transitionsLeft -= 1;
     const container = containerAt(execution.definition, run.container);
     const state = container.States[run.stateName];
     if (!state) throw new Error(`State ${run.stateName} is not in ${run.container || "the top level"}`);
@@ -523,7 +544,7 @@ async function startChild(
       { type: "MapIterationStarted", details: { name, index } },
     ]);
   }
-  await sendStep(step.queues, { kind: "run", run: id, version });
+  await wakeRun(step, id, version);
 }
 
 type Ending =
@@ -608,7 +629,12 @@ export async function reportToParentExecution(
     [child.parentRunId],
   );
   if (!parentRow) return;
-  const parentStep: StepContext = { ...step, execution: { ...step.execution, id: parentRow.execution_id } };
+  // The parent execution isn't locked by this step: its run goes on in a step of its own.
+  const parentStep: StepContext = {
+    ...step,
+    execution: { ...step.execution, id: parentRow.execution_id },
+    ready: undefined,
+  };
   const resource = { resourceType: "states", resource: "startExecution.sync" };
   if (ending.status === "SUCCEEDED") {
     const result = {
@@ -722,7 +748,7 @@ async function wakeParent(step: StepContext, parent: Run, resume: NonNullable<Ru
   ]);
   const woken: Run = { ...parent, status: "RUNNING", stateData: { ...parent.stateData, resume } };
   const version = await saveRun(step.tx, parent, woken, step.now);
-  await sendStep(step.queues, { kind: "run", run: parent.id, version });
+  await wakeRun(step, parent.id, version);
 }
 
 /** Aborts the unfinished runs under a parent, and theirs, all the way down. */

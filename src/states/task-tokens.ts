@@ -1,6 +1,7 @@
 import type { Queues } from "../queues/types.js";
 import type { Store } from "../store/types.js";
 import { type ExecutionRow, infoOf, SELECT_EXECUTIONS } from "./executions.js";
+import { readyRuns, runReadyInRequest } from "./inline.js";
 import { describeResource, parseResource } from "./resources.js";
 import { ServiceError } from "./service-errors.js";
 import { answerTask, loadToken, setTokenStatus, touchToken } from "./tasks.js";
@@ -19,20 +20,30 @@ export function createTaskTokens(
   queues: Queues,
   options: { now: () => number; region: string },
 ) {
-  /** Checks the token and, if the task still waits, resumes its run with the answer, in one transaction. */
+  /**
+   * Checks the token and, if the task still waits, resumes its run with the answer, in one
+   * transaction: the states after the task that finish at once commit with the answer. Locks are
+   * taken as every writer takes them, the execution's first, then the token's and the run's.
+   */
   const answer = (
     token: string,
     reply: { result: unknown } | { error: { error: string; cause: string } },
   ): Promise<void> =>
     store.transaction(async (tx) => {
       if (typeof token !== "string" || token.length < 1 || token.length > 2048) throw invalidToken();
+      const [owner] = await tx.query<{ execution_id: number }>(
+        "SELECT execution_id FROM task_tokens WHERE token = $1",
+        [token],
+      );
+      if (!owner) throw invalidToken();
+      const [execution] = await tx.query<ExecutionRow>(
+        `${SELECT_EXECUTIONS} WHERE e.id = $1${tx.dialect === "postgres" ? " FOR UPDATE OF e" : ""}`,
+        [owner.execution_id],
+      );
       const row = await loadToken(tx, token);
       if (!row) throw invalidToken();
       if (row.status === "TIMED_OUT") throw taskTimedOut();
       if (row.status !== "PENDING") throw taskDoesNotExist();
-      const [execution] = await tx.query<ExecutionRow>(`${SELECT_EXECUTIONS} WHERE e.id = $1`, [
-        row.execution_id,
-      ]);
       if (execution?.status !== "RUNNING") throw taskDoesNotExist();
       const step = {
         tx,
@@ -40,6 +51,7 @@ export function createTaskTokens(
         now: options.now(),
         region: options.region,
         execution: infoOf(execution),
+        ready: readyRuns(),
       };
       const described = describeResource(parseResource(row.resource));
       const resumed = await answerTask(
@@ -53,6 +65,7 @@ export function createTaskTokens(
       );
       if (!resumed) throw taskDoesNotExist();
       await setTokenStatus(tx, token, "result" in reply ? "SUCCEEDED" : "FAILED");
+      await runReadyInRequest(step);
     });
 
   return {

@@ -6,7 +6,7 @@ import { appendEvents } from "./history.js";
 import type { TaskCall } from "./kinds/task.js";
 import { describeResource } from "./resources.js";
 import { loadRun, type Run, saveRun } from "./runs.js";
-import { type StepContext, sendStep } from "./step.js";
+import { type StepContext, sendStep, wakeRun } from "./step.js";
 
 /** What became of a task call within the step: done at once, failed, or waiting for an answer. */
 export type TaskProgress =
@@ -194,6 +194,6 @@ export async function answerTask(
   await appendEvents(step.tx, step.execution.id, step.now, [event]);
   const resumed: Run = { ...run, status: "RUNNING", stateData: { ...run.stateData, resume: answer } };
   const version = await saveRun(step.tx, run, resumed, step.now);
-  await sendStep(step.queues, { kind: "run", run: run.id, version });
+  await wakeRun(step, run.id, version);
   return true;
 }

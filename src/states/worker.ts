@@ -3,6 +3,7 @@ import type { Queryable, Store } from "../store/types.js";
 import { StatesError } from "./errors.js";
 import { type ExecutionRow, infoOf, insertExecution, SELECT_EXECUTIONS } from "./executions.js";
 import { appendEvents } from "./history.js";
+import { readyRuns, runReady } from "./inline.js";
 import type { Machines } from "./machines.js";
 import { describeResource, parseResource } from "./resources.js";
 import { loadRun } from "./runs.js";
@@ -78,13 +79,16 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       if (executionId === undefined) return;
       const row = await lockExecution(tx, executionId);
       if (row?.status !== "RUNNING") return;
-      await work({
+      const step = {
         tx,
         queues: transactional,
         now: options.now(),
         region: options.region,
         execution: infoOf(row),
-      });
+        ready: readyRuns(),
+      };
+      await work(step);
+      await runReady(step);
     });
 
   const apply = async (message: StepMessage, receiptHandle: string): Promise<void> => {
