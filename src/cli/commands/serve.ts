@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { createFunctions, type Functions } from "../../functions/registry.js";
 import { createQueues } from "../../queues/service.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
 import { createStates } from "../../states/engine.js";
@@ -6,7 +7,7 @@ import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
 import { CliError } from "../errors.js";
 import { nextShutdownSignal } from "../signals.js";
 
-interface ServeOptions {
+export interface ServeOptions {
   data: string;
   database?: string;
   host: string;
@@ -37,7 +38,24 @@ export function registerServe(program: Command): void {
     .action(serve);
 }
 
-async function serve(options: ServeOptions): Promise<void> {
+export interface RunningServer {
+  /** Where it listens, `http://HOST:PORT`. */
+  address: string;
+  /** Where the data lives, without credentials. */
+  location: string;
+  /** Stops taking requests, then the workers, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts everything `inflow serve` runs and returns once it listens. `functions` are the
+ * handlers Lambda Task states call, for programs that embed Inflow; the command itself starts
+ * with an empty registry, so such a task fails with Lambda.ResourceNotFoundException.
+ */
+export async function startServer(
+  options: ServeOptions,
+  functions: Functions = createFunctions(),
+): Promise<RunningServer> {
   const store = await openStore(
     options.database ? { databaseUrl: options.database } : { dataDir: options.data },
   );
@@ -45,30 +63,33 @@ async function serve(options: ServeOptions): Promise<void> {
   queues.startBackground();
   // Worker failures are logged where the server logs; the server is built once the engine exists.
   const onError = (error: unknown) => app.log.error(error);
-  const states = createStates(store, queues, { onError });
+  const states = createStates(store, queues, { onError, invoke: functions.invoker() });
   const app = await buildServer({ queues, states, publicUrl: options.publicUrl, logger: { level: "warn" } });
   await states.startWorkers();
   // Callers first, then the workers that would still write, then what they write to.
-  const shutdown = async () => {
+  const close = async () => {
     await app.close();
     await states.close();
     await queues.close();
     await store.close();
   };
 
-  let address: string;
   try {
-    address = await app.listen({ host: options.host, port: options.port });
+    const address = await app.listen({ host: options.host, port: options.port });
+    return { address, location: store.location, close };
   } catch (error) {
-    await shutdown();
+    await close();
     throw listenError(error, options.host, options.port);
   }
-  // `store.location` never carries a password.
-  process.stdout.write(`Inflow listening on ${address} (data: ${store.location})\n`);
+}
 
+async function serve(options: ServeOptions): Promise<void> {
+  const server = await startServer(options);
+  // `location` never carries a password.
+  process.stdout.write(`Inflow listening on ${server.address} (data: ${server.location})\n`);
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);
-  await shutdown();
+  await server.close();
 }
 
 function listenError(error: unknown, host: string, port: number): Error {

@@ -1,10 +1,11 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { createFunctions, type Functions } from "../../functions/registry.js";
 import { createQueues } from "../../queues/service.js";
 import { createStates } from "../../states/engine.js";
 import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
 import { nextShutdownSignal } from "../signals.js";
 
-interface WorkerOptions {
+export interface WorkerOptions {
   data: string;
   database?: string;
   concurrency: number;
@@ -27,7 +28,21 @@ export function registerWorker(program: Command): void {
     .action(work);
 }
 
-async function work(options: WorkerOptions): Promise<void> {
+export interface RunningWorker {
+  /** Where the data lives, without credentials. */
+  location: string;
+  /** Stops the workers, then closes the database. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts what `inflow worker` runs. `functions` are the handlers Lambda Task states call, for
+ * programs that embed Inflow; every worker process that takes steps needs the same functions.
+ */
+export async function startWorker(
+  options: WorkerOptions,
+  functions: Functions = createFunctions(),
+): Promise<RunningWorker> {
   const store = await openStore(
     options.database ? { databaseUrl: options.database } : { dataDir: options.data },
   );
@@ -35,15 +50,26 @@ async function work(options: WorkerOptions): Promise<void> {
   queues.startBackground();
   const states = createStates(store, queues, {
     concurrency: options.concurrency,
+    invoke: functions.invoker(),
     onError: (error) => process.stderr.write(`worker: ${(error as Error)?.stack ?? String(error)}\n`),
   });
   await states.startWorkers();
-  process.stdout.write(`Inflow worker running (data: ${store.location})\n`);
+  return {
+    location: store.location,
+    close: async () => {
+      await states.close();
+      await queues.close();
+      await store.close();
+    },
+  };
+}
+
+async function work(options: WorkerOptions): Promise<void> {
+  const worker = await startWorker(options);
+  process.stdout.write(`Inflow worker running (data: ${worker.location})\n`);
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);
-  await states.close();
-  await queues.close();
-  await store.close();
+  await worker.close();
 }
 
 function parseConcurrency(value: string): number {
