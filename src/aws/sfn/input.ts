@@ -123,20 +123,31 @@ export const structure = (): Member<WireInput, false> => ({
   },
 });
 
-/** A list of strings, each within `constraints` (tag keys). */
-export const requiredStringList = (
-  constraints: { min?: number; max?: number } = {},
-): Member<string[], true> => {
-  const item = stringMember(true, constraints);
-  return {
-    required: true,
-    read(value, path, violations) {
-      if (!Array.isArray(value)) wrongType(path, "a list", value);
-      const items = value.map((entry, index) => item.read(entry, `${path}.${index + 1}.member`, violations));
-      return items.every((entry) => entry !== undefined) ? (items as string[]) : undefined;
-    },
-  };
-};
+/**
+ * A list of strings of `min` to `max` characters (tag keys). Coral checks list members as one
+ * constraint on the list: `Value '[a, b]' at 'tagKeys' failed to satisfy constraint: Member must
+ * satisfy constraint: [Member must have length less than or equal to 128, ...]`.
+ */
+export const requiredStringList = (constraints: { min: number; max: number }): Member<string[], true> => ({
+  required: true,
+  read(value, path, violations) {
+    if (!Array.isArray(value)) wrongType(path, "a list", value);
+    const items = value.map((item, index) => {
+      if (typeof item !== "string") wrongType(`${path}.${index + 1}`, "a string", item);
+      return item;
+    });
+    const fits = (item: string) => [...item].length >= constraints.min && [...item].length <= constraints.max;
+    if (items.every(fits)) return items;
+    violations.push(
+      violation(
+        `'[${items.join(", ")}]'`,
+        path,
+        `satisfy constraint: [Member must have length less than or equal to ${constraints.max}, Member must have length greater than or equal to ${constraints.min}]`,
+      ),
+    );
+    return undefined;
+  },
+});
 
 /**
  * A TagList, `[{key, value}]`, as the key-to-value map the engine keeps (a later entry with the
