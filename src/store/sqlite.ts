@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import Database from "better-sqlite3";
 import { MigrationError, StoreError } from "./errors.js";
 import { loadMigrations } from "./migrations.js";
+import { startCheckpoints } from "./sqlite-checkpoints.js";
 import type { Queryable, RunResult, SqlValue, Store } from "./types.js";
 
 type Statement = Database.Statement<unknown[]>;
@@ -66,6 +67,10 @@ export function openSqlite(dataDir: string): Store {
     if (statement.reader) return { changes: statement.all(...bind(params)).length };
     return { changes: statement.run(...bind(params)).changes };
   };
+  /** A statement outside a transaction commits on its own when it writes. */
+  const autocommitted = (sql: string) => {
+    if (!prepare(sql).readonly) checkpoints.committed();
+  };
 
   // The in-process turn: a promise chain that each transaction extends while it runs.
   let turn: Promise<void> = Promise.resolve();
@@ -92,12 +97,14 @@ export function openSqlite(dataDir: string): Store {
     dialect: "sqlite",
     location: file,
     async query<Row>(sql: string, params?: readonly SqlValue[]) {
-      if (!busy) return querySync<Row>(sql, params);
-      return withTurn(() => querySync<Row>(sql, params));
+      const rows = busy ? await withTurn(() => querySync<Row>(sql, params)) : querySync<Row>(sql, params);
+      autocommitted(sql);
+      return rows;
     },
     async run(sql, params) {
-      if (!busy) return runSync(sql, params);
-      return withTurn(() => runSync(sql, params));
+      const result = busy ? await withTurn(() => runSync(sql, params)) : runSync(sql, params);
+      autocommitted(sql);
+      return result;
     },
     signal(channel, payload) {
       emit(channel, payload);
@@ -118,6 +125,7 @@ export function openSqlite(dataDir: string): Store {
         try {
           result = await work(tx);
           db.exec("COMMIT");
+          checkpoints.committed();
         } catch (error) {
           if (db.inTransaction) db.exec("ROLLBACK");
           throw error;
@@ -132,12 +140,15 @@ export function openSqlite(dataDir: string): Store {
     },
     async close() {
       await withTurn(() => undefined);
+      await checkpoints.close();
       statements.clear();
       db.close();
     },
   };
 
   migrate(db);
+  db.pragma("wal_autocheckpoint = 0");
+  const checkpoints = startCheckpoints(file, () => db.pragma("wal_autocheckpoint = 1000"));
   return store;
 }
 

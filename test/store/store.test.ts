@@ -1,3 +1,4 @@
+import { statSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadMigrations } from "../../src/store/migrations.js";
 import type { Store } from "../../src/store/types.js";
@@ -101,5 +102,31 @@ describe.each(BACKENDS)("store on %s", (dialect) => {
     stop();
     expect(heardBeforeCommit).toBe(0);
     expect(heard).toEqual(["committed"]);
+  });
+});
+
+describe("SQLite checkpoints", () => {
+  const database = createTestDatabase("sqlite");
+  afterAll(() => database.drop());
+
+  it("copies committed pages into the database file from their own thread, not inside COMMIT", async () => {
+    const store = await database.open();
+    const file = store.location;
+    await store.run("CREATE TABLE t_pages (id INTEGER PRIMARY KEY, data TEXT NOT NULL)");
+    const before = statSync(file).size;
+    const page = "x".repeat(4000);
+    for (let id = 0; id < 300; id++) {
+      await store.transaction((tx) => tx.run("INSERT INTO t_pages (id, data) VALUES ($1, $2)", [id, page]));
+    }
+    // The main connection never checkpoints by itself (wal_autocheckpoint = 0), so only the
+    // checkpoint thread can have grown the database file while the store stays open.
+    const [setting] = await store.query<{ wal_autocheckpoint: number }>("PRAGMA wal_autocheckpoint");
+    expect(setting?.wal_autocheckpoint).toBe(0);
+    const deadline = Date.now() + 5000;
+    while (statSync(file).size < before + 300 * 4000 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(statSync(file).size).toBeGreaterThanOrEqual(before + 300 * 4000);
+    await store.close();
   });
 });
