@@ -37,3 +37,18 @@ export const STATES_ERRORS = Object.freeze({
 export const runtimeError = (cause: string) => new StatesError(STATES_ERRORS.Runtime, cause);
 export const queryEvaluationError = (cause: string) =>
   new StatesError(STATES_ERRORS.QueryEvaluationError, cause);
+
+/** AWS keeps at most this many events in an execution's history; an execution that needs more fails. */
+export const HISTORY_LIMIT = 25_000;
+
+/**
+ * A step would take its execution's history past HISTORY_LIMIT. Its transaction rolls back and the
+ * execution fails with a last event that still fits.
+ */
+export class HistoryLimitExceeded extends Error {
+  override readonly name = "HistoryLimitExceeded";
+
+  constructor(executionId: number) {
+    super(`Execution ${executionId} would pass the limit of ${HISTORY_LIMIT} history events.`);
+  }
+}

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
 import type { Queues, TransactionalQueues } from "../queues/types.js";
+import { isUniqueViolation } from "../store/errors.js";
 import type { Queryable, Store } from "../store/types.js";
 import { appendEvents, type HistoryEvent, readHistory } from "./history.js";
-import { readyRuns, runReadyInRequest } from "./inline.js";
+import { finishStepInRequest, openStep } from "./inline.js";
 import { checkExecutionTransition } from "./lifecycle.js";
 import type { Machines, StateMachine } from "./machines.js";
 import { redriveRun } from "./redrive.js";
@@ -16,7 +17,7 @@ import {
   invalidName,
   ServiceError,
 } from "./service-errors.js";
-import { closeExecution, type ExecutionInfo, type ReadyRuns, sendStep, stepsQueueSetup } from "./step.js";
+import { closeExecution, type ExecutionInfo, sendStep, stepsQueueSetup } from "./step.js";
 import type { ExecutionStatus, MachineDefinition, StateMachineType } from "./types.js";
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
@@ -121,7 +122,9 @@ function describe(row: ExecutionRow): ExecutionDescription {
 
 /**
  * Writes a new execution: its row, ExecutionStarted, the first run and its first step, in the
- * caller's transaction (a `states:startExecution` task starts one inside its own step).
+ * caller's transaction (a `states:startExecution` task starts one inside its own step). With
+ * `firstStep: "caller"` the first step is left to the caller, which takes it in the same
+ * transaction.
  */
 export async function insertExecution(
   tx: Queryable,
@@ -134,10 +137,9 @@ export async function insertExecution(
     parsed: unknown;
     now: number;
     parent?: { runId: number; version: number };
-    /** Takes the first step into the caller's ready runs instead of queueing it. */
-    ready?: ReadyRuns;
+    firstStep?: "queued" | "caller";
   },
-): Promise<number> {
+): Promise<{ execution: ExecutionInfo; runId: number }> {
   const { machine, now } = input;
   const [row] = await tx.query<{ id: number }>(
     `INSERT INTO executions (arn, name, state_machine_id, definition, status, input, started_at, parent_run_id, parent_run_version)
@@ -176,13 +178,28 @@ export async function insertExecution(
     },
     now,
   );
-  if (input.ready) input.ready.runs.push({ run: runId, version: 1 });
-  else await sendStep(queues, { kind: "run", run: runId, version: 1 });
+  if (input.firstStep !== "caller") await sendStep(queues, { kind: "run", run: runId, version: 1 });
   const timeout = machine.definition.TimeoutSeconds;
   if (typeof timeout === "number" && timeout > 0) {
     await sendStep(queues, { kind: "timeout", execution: id }, timeout * 1000);
   }
-  return id;
+  const execution: ExecutionInfo = {
+    id,
+    arn: input.arn,
+    name: input.name,
+    input: input.parsed,
+    startedAt: now,
+    definition: machine.definition,
+    stateMachineArn: machine.arn,
+    stateMachineName: machine.name,
+    roleArn: machine.roleArn,
+    machineType: machine.type,
+    status: "RUNNING",
+    redriveCount: 0,
+    parentRunId: input.parent?.runId ?? null,
+    parentRunVersion: input.parent?.version ?? null,
+  };
+  return { execution, runId };
 }
 
 export function createExecutions(
@@ -233,23 +250,36 @@ export function createExecutions(
         throw invalidExecutionInput((error as Error).message);
       }
       const arn = executionArn(machine, name);
-      const [existing] = await store.query<ExecutionRow>(`${SELECT} WHERE e.arn = $1`, [arn]);
-      if (existing) {
-        if (existing.status === "RUNNING" && existing.input === text) return describe(existing);
+      await ensureStepsQueue();
+      const now = options.now();
+      try {
+        await store.transaction(async (tx) => {
+          const transactional = queues.within(tx);
+          const { execution, runId } = await insertExecution(tx, transactional, {
+            ...{ arn, name, machine, text, parsed, now },
+            firstStep: "caller",
+          });
+          // The first states usually finish at once (Pass, Choice, sending a task): they commit with the start.
+          const step = openStep(tx, transactional, { now, region: options.region, execution });
+          step.ready.runs.push({ run: runId, version: 1 });
+          await finishStepInRequest(step);
+        });
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        // The name is taken: the same start again while it runs answers as the first did.
+        const [existing] = await store.query<ExecutionRow>(`${SELECT} WHERE e.arn = $1`, [arn]);
+        if (existing?.status === "RUNNING" && existing.input === text) return describe(existing);
         throw executionAlreadyExists(arn);
       }
-      await ensureStepsQueue();
-      return store.transaction(async (tx) => {
-        const now = options.now();
-        const ready = readyRuns();
-        const transactional = queues.within(tx);
-        const id = await insertExecution(tx, transactional, { arn, name, machine, text, parsed, now, ready });
-        const [row] = await tx.query<ExecutionRow>(`${SELECT} WHERE e.id = $1`, [id]);
-        // The first states usually finish at once (Pass, Choice, sending a task): they commit with the start.
-        const execution = infoOf(row!);
-        await runReadyInRequest({ tx, queues: transactional, now, region: options.region, execution, ready });
-        return describe(row!);
-      });
+      return {
+        executionArn: arn,
+        stateMachineArn: machine.arn,
+        name,
+        status: "RUNNING",
+        startDate: now,
+        input: text,
+        redriveCount: 0,
+      };
     },
 
     async describe(arn: string): Promise<ExecutionDescription> {

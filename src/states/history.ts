@@ -1,4 +1,5 @@
 import type { Queryable } from "../store/types.js";
+import { HISTORY_LIMIT, HistoryLimitExceeded } from "./errors.js";
 
 /** A history event as GetExecutionHistory returns it (timestamps in epoch milliseconds here). */
 export interface HistoryEvent {
@@ -40,7 +41,7 @@ export async function appendEvents(
   tx: Queryable,
   executionId: number,
   now: number,
-  events: ReadonlyArray<{ type: string; details?: Record<string, unknown> }>,
+  events: readonly NewEvent[],
 ): Promise<number> {
   if (events.length === 0) return 0;
   const [row] = await tx.query<{ last_event_id: number }>(
@@ -52,11 +53,12 @@ export async function appendEvents(
   const params: unknown[] = [];
   const tuples = events.map((event, index) => {
     const id = first + index;
-    // AWS links the first state's entry to 0, not to ExecutionStarted.
+    // AWS links the first state's entry to 0, not to ExecutionStarted, and an abort to no event:
+    // StopExecution comes from outside the execution.
     params.push(
       executionId,
       id,
-      id === 2 ? 0 : id - 1,
+      id === 2 || event.type === "ExecutionAborted" ? 0 : id - 1,
       event.type,
       now,
       event.details ? JSON.stringify(event.details) : null,
@@ -69,6 +71,47 @@ export async function appendEvents(
     params as never,
   );
   return last;
+}
+
+export type NewEvent = { type: string; details?: Record<string, unknown> };
+
+/**
+ * The history events of one step's transaction, written together: one counter update and one
+ * insert per execution instead of one pair per state, in the order they were appended. A step
+ * that would take a history past HISTORY_LIMIT fails here, before its transaction commits.
+ */
+export interface EventLog {
+  append(executionId: number, events: readonly NewEvent[]): void;
+  /** Writes what was appended; returns the id of the last event written for `executionId` in this transaction. */
+  flush(executionId?: number): Promise<number>;
+  /** Forgets what was appended since the last flush (its transaction rolled back to a savepoint). */
+  discard(): void;
+}
+
+export function createEventLog(tx: Queryable, now: number): EventLog {
+  const pending = new Map<number, NewEvent[]>();
+  const lastIds = new Map<number, number>();
+  return {
+    append(executionId, events) {
+      if (events.length === 0) return;
+      const list = pending.get(executionId);
+      if (list) list.push(...events);
+      else pending.set(executionId, [...events]);
+    },
+    async flush(executionId) {
+      for (const [id, events] of pending) {
+        pending.delete(id);
+        const last = await appendEvents(tx, id, now, events);
+        // One id stays free for the ExecutionFailed that ends an execution at the limit.
+        if (last > HISTORY_LIMIT - 1) throw new HistoryLimitExceeded(id);
+        lastIds.set(id, last);
+      }
+      return executionId === undefined ? 0 : (lastIds.get(executionId) ?? 0);
+    },
+    discard() {
+      pending.clear();
+    },
+  };
 }
 
 export async function readHistory(

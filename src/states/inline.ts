@@ -1,5 +1,8 @@
+import type { TransactionalQueues } from "../queues/types.js";
+import type { Queryable } from "../store/types.js";
+import { createEventLog } from "./history.js";
 import { loadRun } from "./runs.js";
-import { advance, type ReadyRuns, type StepContext, sendStep } from "./step.js";
+import { advance, type ExecutionInfo, type ReadyRuns, type StepContext, sendStep } from "./step.js";
 
 /**
  * Transitions one transaction may make across the runs it wakes: a Map of a few hundred short
@@ -7,12 +10,25 @@ import { advance, type ReadyRuns, type StepContext, sendStep } from "./step.js";
  */
 const INLINE_TRANSITIONS = 500;
 
-export function readyRuns(): ReadyRuns {
-  return { runs: [], transitionsLeft: INLINE_TRANSITIONS };
+type InlineStep = StepContext & { ready: ReadyRuns };
+
+/** A step in `tx`: the runs it wakes go on in the same transaction, its history is written at the end. */
+export function openStep(
+  tx: Queryable,
+  queues: TransactionalQueues,
+  settings: { now: number; region: string; execution: ExecutionInfo },
+): InlineStep {
+  return {
+    tx,
+    queues,
+    ...settings,
+    history: createEventLog(tx, settings.now),
+    ready: { runs: [], transitionsLeft: INLINE_TRANSITIONS },
+  };
 }
 
 /** Advances the runs woken in this transaction, first woken first, while the budget lasts; queues the rest. */
-export async function runReady(step: StepContext & { ready: ReadyRuns }): Promise<void> {
+async function runReady(step: InlineStep): Promise<void> {
   const { ready } = step;
   while (ready.runs.length > 0 && ready.transitionsLeft > 0) {
     const next = ready.runs.shift()!;
@@ -26,20 +42,29 @@ export async function runReady(step: StepContext & { ready: ReadyRuns }): Promis
   }
 }
 
+/** Ends a step of the step worker: the woken runs go on, then the history is written. */
+export async function finishStep(step: InlineStep): Promise<void> {
+  await runReady(step);
+  await step.history.flush();
+}
+
 /**
- * For requests that wake runs (StartExecution, SendTaskSuccess): advances them inside a savepoint,
- * so that a failure while advancing (a bug, the history limit) never fails the request itself.
- * The woken runs are then queued as steps, and the step worker meets the failure and ends the
- * execution as it would any other.
+ * Ends a step taken by a request (StartExecution, SendTaskSuccess): the woken runs go on inside a
+ * savepoint, so that a failure while advancing them (a bug, the history limit) never fails the
+ * request itself. They are then queued as steps instead, and the step worker meets the failure
+ * and ends the execution as it would any other.
  */
-export async function runReadyInRequest(step: StepContext & { ready: ReadyRuns }): Promise<void> {
+export async function finishStepInRequest(step: InlineStep): Promise<void> {
+  await step.history.flush();
   const woken = [...step.ready.runs];
   if (woken.length === 0) return;
   await step.tx.run("SAVEPOINT inflow_inline");
   try {
     await runReady(step);
+    await step.history.flush();
   } catch {
     await step.tx.run("ROLLBACK TO SAVEPOINT inflow_inline");
+    step.history.discard();
     for (const { run, version } of woken) await sendStep(step.queues, { kind: "run", run, version });
   }
   await step.tx.run("RELEASE SAVEPOINT inflow_inline");

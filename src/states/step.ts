@@ -2,7 +2,7 @@ import type { Queues, TransactionalQueues } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
 import { containerAt, topLanguage } from "./containers.js";
 import { STATES_ERRORS, StatesError } from "./errors.js";
-import { appendEvents } from "./history.js";
+import type { EventLog, NewEvent } from "./history.js";
 import { exitState, languageOf } from "./io.js";
 import { enterChoice } from "./kinds/choice.js";
 import { enterFail } from "./kinds/fail.js";
@@ -74,6 +74,8 @@ export interface StepContext {
   now: number;
   region: string;
   execution: ExecutionInfo;
+  /** The transaction's history events, written before it commits. */
+  history: EventLog;
   /** Runs of this execution made ready by this step, to advance in the same transaction (see inline.ts). */
   ready?: ReadyRuns | undefined;
 }
@@ -208,9 +210,9 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
   // A run woken from waiting is running again; later writes are checked from there.
   checkRunTransition(loaded.status, "RUNNING");
   const before: Run = { ...loaded, status: "RUNNING" };
-  const events: Array<{ type: string; details?: Record<string, unknown> }> = [];
+  const events: NewEvent[] = [];
   let run: Run = { ...before, status: "RUNNING", wakeAt: null };
-  const flush = () => appendEvents(step.tx, execution.id, now, events.splice(0));
+  const flush = () => step.history.append(execution.id, events.splice(0));
   let entered: (typeof events)[number] | undefined;
 
   /** The id of the current state's StateEntered event, which AWS quotes in runtime error causes. */
@@ -218,7 +220,8 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
     const index = entered ? events.indexOf(entered) : -1;
     if (index >= 0) {
       const count = events.length;
-      return (await flush()) - count + 1 + index;
+      flush();
+      return (await step.history.flush(execution.id)) - count + 1 + index;
     }
     const rows = await step.tx.query<{ id: number; details: string }>(
       "SELECT id, details FROM history_events WHERE execution_id = $1 AND type LIKE '%StateEntered' ORDER BY id DESC LIMIT 500",
@@ -240,7 +243,7 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
     const overBudget = step.ready !== undefined && step.ready.transitionsLeft <= 0;
     if (transitions >= MAX_CHAIN || overBudget) {
       const version = await saveRun(step.tx, before, run, now);
-      await flush();
+      flush();
       await sendStep(step.queues, { kind: "run", run: run.id, version });
       return;
     }
@@ -368,7 +371,7 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
           stateData: { ...run.stateData, resume: { result: outcome.result } },
         };
         const version = await saveRun(step.tx, before, run, now);
-        await flush();
+        flush();
         await sendStep(step.queues, { kind: "run", run: run.id, version }, outcome.until - now);
         return;
       }
@@ -379,7 +382,7 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
       case "task": {
         const progress = await startTask(step, before, run, outcome.call, events);
         if (progress.kind === "waiting") {
-          await flush();
+          flush();
           return;
         }
         // Answered at once (a request-response call): resume the state right away with its answer.
@@ -394,7 +397,7 @@ export async function advance(step: StepContext, loaded: Run): Promise<void> {
         const handled = await handleError(step, run, state, language, scope, outcome.error, events);
         if (handled.kind === "retry") {
           const version = await saveRun(step.tx, before, handled.run, now);
-          await flush();
+          flush();
           await sendStep(step.queues, { kind: "run", run: run.id, version }, handled.delayMillis);
           return;
         }
@@ -429,7 +432,7 @@ async function handleError(
   language: "JSONPath" | "JSONata",
   scope: Scope,
   error: StatesError,
-  events: Array<{ type: string; details?: Record<string, unknown> }>,
+  events: NewEvent[],
 ): Promise<Handled> {
   const attempts = run.stateData.retries ?? [];
   const retry = planRetry(state.Retry as Retrier[] | undefined, error.name, attempts);
@@ -480,7 +483,7 @@ async function spawnChildren(
   run: Run,
   state: StateDefinition,
   outcome: Extract<Outcome, { type: "spawn" }>,
-  events: Array<{ type: string; details?: Record<string, unknown> }>,
+  events: NewEvent[],
 ): Promise<void> {
   const { tx, now, execution } = step;
   const limit = outcome.maxConcurrency > 0 ? outcome.maxConcurrency : outcome.children.length;
@@ -506,7 +509,7 @@ async function spawnChildren(
     },
   };
   await saveRun(tx, before, waiting, now);
-  await appendEvents(tx, execution.id, now, events.splice(0));
+  step.history.append(execution.id, events.splice(0));
   await deleteDescendants(tx, run.id);
   for (const [index, child] of outcome.children.entries()) {
     const container = containerAt(execution.definition, child.container);
@@ -540,9 +543,7 @@ async function startChild(
   name: string,
 ) {
   if (type === "Map") {
-    await appendEvents(step.tx, step.execution.id, step.now, [
-      { type: "MapIterationStarted", details: { name, index } },
-    ]);
+    step.history.append(step.execution.id, [{ type: "MapIterationStarted", details: { name, index } }]);
   }
   await wakeRun(step, id, version);
 }
@@ -557,7 +558,7 @@ async function finishRun(
   before: Run,
   run: Run,
   ending: Ending,
-  events: Array<{ type: string; details?: Record<string, unknown> }>,
+  events: NewEvent[],
 ): Promise<void> {
   const { tx, now, execution } = step;
   const finished: Run = {
@@ -583,12 +584,12 @@ async function finishRun(
             },
           },
     );
-    await appendEvents(tx, execution.id, now, events.splice(0));
+    step.history.append(execution.id, events.splice(0));
     await closeExecution(tx, execution, now, ending);
     await reportToParentExecution(step, execution, ending);
     return;
   }
-  await appendEvents(tx, execution.id, now, events.splice(0));
+  step.history.append(execution.id, events.splice(0));
   await childEnded(step, finished);
 }
 
@@ -692,7 +693,7 @@ async function childEnded(step: StepContext, child: Run): Promise<void> {
   const state = container.States[parent.stateName]!;
   const settings = parent.stateData.children;
   if (state.Type === "Map") {
-    await appendEvents(tx, execution.id, now, [
+    step.history.append(execution.id, [
       {
         type: child.status === "SUCCEEDED" ? "MapIterationSucceeded" : "MapIterationFailed",
         details: { name: parent.stateName, index: child.itemIndex },
@@ -743,7 +744,7 @@ async function childEnded(step: StepContext, child: Run): Promise<void> {
 async function wakeParent(step: StepContext, parent: Run, resume: NonNullable<Run["stateData"]["resume"]>) {
   const container = containerAt(step.execution.definition, parent.container);
   const type = container.States[parent.stateName]!.Type;
-  await appendEvents(step.tx, step.execution.id, step.now, [
+  step.history.append(step.execution.id, [
     { type: resume.error ? `${type}StateFailed` : `${type}StateSucceeded` },
   ]);
   const woken: Run = { ...parent, status: "RUNNING", stateData: { ...parent.stateData, resume } };

@@ -1,7 +1,7 @@
 import type { Queues } from "../queues/types.js";
 import type { Store } from "../store/types.js";
 import { type ExecutionRow, infoOf, SELECT_EXECUTIONS } from "./executions.js";
-import { readyRuns, runReadyInRequest } from "./inline.js";
+import { finishStepInRequest, openStep } from "./inline.js";
 import { describeResource, parseResource } from "./resources.js";
 import { ServiceError } from "./service-errors.js";
 import { answerTask, loadToken, setTokenStatus, touchToken } from "./tasks.js";
@@ -45,14 +45,11 @@ export function createTaskTokens(
       if (row.status === "TIMED_OUT") throw taskTimedOut();
       if (row.status !== "PENDING") throw taskDoesNotExist();
       if (execution?.status !== "RUNNING") throw taskDoesNotExist();
-      const step = {
-        tx,
-        queues: queues.within(tx),
+      const step = openStep(tx, queues.within(tx), {
         now: options.now(),
         region: options.region,
         execution: infoOf(execution),
-        ready: readyRuns(),
-      };
+      });
       const described = describeResource(parseResource(row.resource));
       const resumed = await answerTask(
         step,
@@ -65,7 +62,7 @@ export function createTaskTokens(
       );
       if (!resumed) throw taskDoesNotExist();
       await setTokenStatus(tx, token, "result" in reply ? "SUCCEEDED" : "FAILED");
-      await runReadyInRequest(step);
+      await finishStepInRequest(step);
     });
 
   return {

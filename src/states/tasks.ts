@@ -2,7 +2,7 @@ import { QueueError } from "../queues/errors.js";
 import type { SendInput } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
 import { StatesError } from "./errors.js";
-import { appendEvents } from "./history.js";
+import type { NewEvent } from "./history.js";
 import type { TaskCall } from "./kinds/task.js";
 import { describeResource } from "./resources.js";
 import { loadRun, type Run, saveRun } from "./runs.js";
@@ -64,7 +64,7 @@ export async function startTask(
   before: Run,
   run: Run,
   call: TaskCall,
-  events: Array<{ type: string; details?: Record<string, unknown> }>,
+  events: NewEvent[],
 ): Promise<TaskProgress> {
   const { now } = step;
   const described = describeResource(call.resource);
@@ -191,7 +191,7 @@ export async function answerTask(
 ): Promise<boolean> {
   const run = await loadRun(step.tx, runId);
   if (!run || run.version !== expectedVersion || run.status !== "WAITING") return false;
-  await appendEvents(step.tx, step.execution.id, step.now, [event]);
+  step.history.append(step.execution.id, [event]);
   const resumed: Run = { ...run, status: "RUNNING", stateData: { ...run.stateData, resume: answer } };
   const version = await saveRun(step.tx, run, resumed, step.now);
   await wakeRun(step, run.id, version);

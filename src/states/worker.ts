@@ -1,9 +1,9 @@
 import type { Queues, ReceivedMessage } from "../queues/types.js";
 import type { Queryable, Store } from "../store/types.js";
-import { StatesError } from "./errors.js";
+import { HISTORY_LIMIT, HistoryLimitExceeded, STATES_ERRORS, StatesError } from "./errors.js";
 import { type ExecutionRow, infoOf, insertExecution, SELECT_EXECUTIONS } from "./executions.js";
 import { appendEvents } from "./history.js";
-import { readyRuns, runReady } from "./inline.js";
+import { finishStep, openStep } from "./inline.js";
 import type { Machines } from "./machines.js";
 import { describeResource, parseResource } from "./resources.js";
 import { loadRun } from "./runs.js";
@@ -79,16 +79,13 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       if (executionId === undefined) return;
       const row = await lockExecution(tx, executionId);
       if (row?.status !== "RUNNING") return;
-      const step = {
-        tx,
-        queues: transactional,
+      const step = openStep(tx, transactional, {
         now: options.now(),
         region: options.region,
         execution: infoOf(row),
-        ready: readyRuns(),
-      };
+      });
       await work(step);
-      await runReady(step);
+      await finishStep(step);
     });
 
   const apply = async (message: StepMessage, receiptHandle: string): Promise<void> => {
@@ -98,7 +95,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       if (message.kind === "timeout") {
         const due = execution.startedAt + (execution.definition.TimeoutSeconds ?? 0) * 1000;
         if (due > now) return sendStep(step.queues, message, due - now);
-        await appendEvents(tx, execution.id, now, [
+        step.history.append(execution.id, [
           { type: "ExecutionTimedOut", details: { error: "States.Timeout" } },
         ]);
         await closeExecution(tx, execution, now, { status: "TIMED_OUT", error: "States.Timeout" });
@@ -270,20 +267,33 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
     }
   };
 
+  /**
+   * Ends an execution whose step failed outside the workflow's own error handling: a history
+   * that reached its limit, or a bug. Either way it fails with States.Runtime rather than coming
+   * back forever, and an execution waiting on it (`.sync`) hears of it.
+   */
   const failExecution = async (message: StepMessage, receiptHandle: string, error: unknown) => {
-    options.onError?.(error);
+    const atLimit = error instanceof HistoryLimitExceeded;
+    if (!atLimit) options.onError?.(error);
     await store.transaction(async (tx) => {
-      await queues.within(tx).deleteMessage(STEPS_QUEUE, receiptHandle);
+      const transactional = queues.within(tx);
+      await transactional.deleteMessage(STEPS_QUEUE, receiptHandle);
       const executionId = await executionOf(tx, message);
       if (executionId === undefined) return;
       const row = await lockExecution(tx, executionId);
       if (row?.status !== "RUNNING") return;
       const now = options.now();
-      const cause = `Internal error while running the state machine: ${(error as Error)?.message ?? String(error)}`;
+      const cause = atLimit
+        ? `The execution reached the maximum number of history events (${HISTORY_LIMIT}).`
+        : `Internal error while running the state machine: ${(error as Error)?.message ?? String(error)}`;
+      const ending = { status: "FAILED" as const, error: STATES_ERRORS.Runtime, cause };
       await appendEvents(tx, row.id, now, [
-        { type: "ExecutionFailed", details: { error: "States.Runtime", cause } },
+        { type: "ExecutionFailed", details: { error: ending.error, cause } },
       ]);
-      await closeExecution(tx, infoOf(row), now, { status: "FAILED", error: "States.Runtime", cause });
+      const step = openStep(tx, transactional, { now, region: options.region, execution: infoOf(row) });
+      await closeExecution(tx, step.execution, now, ending);
+      await reportToParentExecution(step, step.execution, ending);
+      await step.history.flush();
     });
   };
 

@@ -210,6 +210,38 @@ describe.each(BACKENDS)("workflow engine on %s", (dialect) => {
     ]);
   });
 
+  it("fails an execution whose history would pass 25,000 events, ending on an event that fits", async () => {
+    const { execution } = await start({
+      StartAt: "Again",
+      States: {
+        Again: { Type: "Pass", Next: "Loop" },
+        Loop: {
+          Type: "Choice",
+          Choices: [{ Variable: "$.stop", IsPresent: true, Next: "Done" }],
+          Default: "Again",
+        },
+        Done: { Type: "Succeed" },
+      },
+    });
+    const done = await finished(execution.executionArn, 60_000);
+    expect(done).toMatchObject({ status: "FAILED", error: "States.Runtime" });
+    expect(done.cause).toContain("25000");
+    const [last] = await states.executions.history(execution.executionArn, { limit: 1, reverse: true });
+    expect(last?.type).toBe("ExecutionFailed");
+    expect(last?.id).toBeLessThanOrEqual(25_000);
+    expect(last?.id).toBeGreaterThan(24_000);
+  }, 90_000);
+
+  it("records ExecutionAborted after no other event, as AWS does (previousEventId 0)", async () => {
+    const { execution } = await start({
+      StartAt: "Sleep",
+      States: { Sleep: { Type: "Wait", Seconds: 60, End: true } },
+    });
+    await states.executions.stop(execution.executionArn, {});
+    const [aborted] = await states.executions.history(execution.executionArn, { limit: 1, reverse: true });
+    expect(aborted).toMatchObject({ type: "ExecutionAborted", previousEventId: 0 });
+  });
+
   it("starts idempotently by name and input, and refuses the same name with other input", async () => {
     const { machine, execution } = await start(
       { StartAt: "Sleep", States: { Sleep: { Type: "Wait", Seconds: 30, End: true } } },
