@@ -8,20 +8,36 @@ export interface Decimal {
   readonly scale: number;
 }
 
-const DECIMAL = /^([+-])?(\d*)(?:\.(\d*))?$/;
-
 /**
  * Parses a plain decimal ("12", "-0.5", ".75", "3.", "+1"). Exponents, thousands separators and empty
- * strings are rejected (undefined): callers turn that into a located diagnostic.
+ * strings are rejected (undefined): callers turn that into a located diagnostic. A character loop rather than
+ * a regular expression: totals of every invoice are parsed, and up to 15 digits need no bigint from text.
  */
 export function parseDecimal(text: string): Decimal | undefined {
-  const m = DECIMAL.exec(text);
-  if (!m) return undefined;
-  const intPart = m[2] ?? "";
-  const fracPart = m[3] ?? "";
-  if (intPart === "" && fracPart === "") return undefined;
-  const digits = BigInt(`${intPart}${fracPart}` || "0");
-  return { units: m[1] === "-" ? -digits : digits, scale: fracPart.length };
+  const n = text.length;
+  let i = 0;
+  const sign = n > 0 ? text.charCodeAt(0) : 0;
+  if (sign === 43 || sign === 45) i = 1;
+  let digits = 0;
+  let value = 0;
+  let point = -1;
+  for (let p = i; p < n; p++) {
+    const c = text.charCodeAt(p);
+    if (c >= 48 && c <= 57) {
+      value = value * 10 + (c - 48);
+      digits++;
+    } else if (c === 46 && point < 0) point = p;
+    else return undefined;
+  }
+  if (digits === 0) return undefined;
+  const scale = point < 0 ? 0 : n - point - 1;
+  let units: bigint;
+  if (digits <= 15) units = BigInt(value);
+  else {
+    const body = point < 0 ? text.slice(i) : text.slice(i, point) + text.slice(point + 1);
+    units = BigInt(body);
+  }
+  return { units: sign === 45 ? -units : units, scale };
 }
 
 export const isDecimal = (text: string): boolean => parseDecimal(text) !== undefined;
@@ -102,12 +118,17 @@ function withScale(a: Decimal, places: number): Decimal {
   return a.scale > places ? round(a, places) : { units: rescale(a, places), scale: places };
 }
 
+/** What `smallParts` found (module-level, so that the hot paths allocate nothing per value). */
+let partNegative = false;
+let partDigits = 0;
+let partScale = 0;
+
 /**
- * The parts of a plain decimal ("-12.50": negative, "1250", scale 2) when it has at most 15 digits, so that
- * it fits a double exactly; undefined otherwise. A character loop: the hot paths (line amounts, sums) call it
- * for every line of every invoice.
+ * The parts of a plain decimal ("-12.50": negative, 1250, scale 2) into `partNegative`, `partDigits` and
+ * `partScale` when it has at most 15 digits, so that it fits a double exactly; false otherwise. A character
+ * loop: the hot paths (line amounts, sums) call it for every line of every invoice.
  */
-function smallParts(text: string): { negative: boolean; digits: number; scale: number } | undefined {
+function smallParts(text: string): boolean {
   const n = text.length;
   let i = 0;
   const negative = n > 0 && text.charCodeAt(0) === 45;
@@ -121,11 +142,14 @@ function smallParts(text: string): { negative: boolean; digits: number; scale: n
       value = value * 10 + (c - 48);
       count++;
     } else if (c === 46 && scale < 0) scale = 0;
-    else return undefined;
+    else return false;
     if (scale >= 0 && c !== 46) scale++;
   }
-  if (count === 0 || count > 15) return undefined;
-  return { negative, digits: value, scale: Math.max(scale, 0) };
+  if (count === 0 || count > 15) return false;
+  partNegative = negative;
+  partDigits = value;
+  partScale = Math.max(scale, 0);
+  return true;
 }
 
 function plainText(units: number, scale: number, negative: boolean): string {
@@ -143,14 +167,13 @@ export function sum(values: readonly (string | undefined)[]): Decimal {
   let scale = 0;
   for (const v of values) {
     if (v === undefined) continue;
-    const p = smallParts(v);
-    if (!p) return sumExact(values);
-    if (p.scale > scale) {
-      units *= 10 ** (p.scale - scale);
-      scale = p.scale;
+    if (!smallParts(v)) return sumExact(values);
+    if (partScale > scale) {
+      units *= 10 ** (partScale - scale);
+      scale = partScale;
     }
-    const n = p.digits * 10 ** (scale - p.scale);
-    units += p.negative ? -n : n;
+    const n = partDigits * 10 ** (scale - partScale);
+    units += partNegative ? -n : n;
     if (!Number.isSafeInteger(units) || !Number.isSafeInteger(n)) return sumExact(values);
   }
   return { units: BigInt(units), scale };
@@ -181,10 +204,12 @@ export function canonical(text: string): string | undefined {
  * quantity on an invoice) are computed with doubles, exact below 2^53; larger ones with bigint.
  */
 export function multiply(a: string, b: string): string | undefined {
-  const x = smallParts(a);
-  const y = smallParts(b);
-  if (x && y && x.digits * y.digits < 2 ** 53) {
-    return plainText(x.digits * y.digits, x.scale + y.scale, x.negative !== y.negative);
+  if (smallParts(a)) {
+    const negative = partNegative;
+    const digits = partDigits;
+    const scale = partScale;
+    if (smallParts(b) && digits * partDigits < 2 ** 53)
+      return plainText(digits * partDigits, scale + partScale, negative !== partNegative);
   }
   const dx = parseDecimal(a);
   const dy = parseDecimal(b);

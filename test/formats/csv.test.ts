@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { type CsvProfile, checkProfile, recogniseHeaders } from "../../src/formats/csv/profiles.js";
-import { parseCsv, readDate, readNumber } from "../../src/formats/csv/reader.js";
-import { createCsvTokenizer } from "../../src/formats/csv/tokenizer.js";
+import { parseCsv, readDate, readNumber, splitPackSize } from "../../src/formats/csv/reader.js";
+import { type CsvRow, createCsvTokenizer } from "../../src/formats/csv/tokenizer.js";
 import { compare, parseDecimal } from "../../src/formats/decimal.js";
 import { chunked, codes, collect, corpusFiles, readCorpus } from "./corpus.js";
 
@@ -117,6 +117,24 @@ describe("CSV one-row-per-line export with the built-in profile", () => {
     expect(unknown.diagnostics[0]!.severity).toBe("fatal");
   });
 
+  it("continues an invoice on rows whose key has blanks around it or is empty", async () => {
+    const r = await collect(parseCsv("invoice,qty,price\nA,1,1\n A ,2,1\n,3,1\nB,1,1\n"));
+    expect(r.invoices.map((i) => [i.invoiceNumber, i.lines.map((l) => l.quantity)])).toEqual([
+      ["A", ["1", "2", "3"]],
+      ["B", ["1"]],
+    ]);
+  });
+
+  it("reads values with blanks, thousands separators and non-ASCII spaces as their text says", async () => {
+    const text = 'invoice,qty,price,pack size\nA, 2 ,"1,234.50",6 / 5.5 lb\nA,\u00a03,007,12/1\u00a0#\n';
+    const r = await collect(parseCsv(text));
+    expect(r.diagnostics).toEqual([]);
+    expect(r.invoices[0]!.lines.map((l) => [l.quantity, l.unitPrice, l.amount, l.pack])).toEqual([
+      ["2", "1234.50", "2469.00", { pack: "6", size: "5.5", unit: "LB" }],
+      ["3", "7", "21", { pack: "12", size: "1", unit: "#" }],
+    ]);
+  });
+
   it("reads credit memos by a type column and negates their money", async () => {
     const r = await collect(parseCsv("invoice,type,qty,price\nC1,Credit,1,4.25\n"));
     expect(r.invoices[0]).toMatchObject({ type: "creditMemo", total: "-4.25" });
@@ -149,6 +167,23 @@ describe("CSV values and profiles", () => {
     expect(readDate("02/30/2024")).toBeUndefined();
   });
 
+  it("reads pack sizes as pack/size unit", () => {
+    const cases: [string, [string, string, string] | undefined][] = [
+      ["6/5 LB", ["6", "5", "LB"]],
+      ["6 / 5.5 lb", ["6", "5.5", "lb"]],
+      ["12/1#", ["12", "1", "#"]],
+      ["4/5", ["4", "5", ""]],
+      ["6/5\u00a0LB", ["6", "5", "LB"]],
+      ["6/5 L B", undefined],
+      ["6/.5 LB", undefined],
+      ["6./5", undefined],
+      ["６/5 LB", undefined],
+      ["CASE", undefined],
+      ["", undefined],
+    ];
+    for (const [text, want] of cases) expect(splitPackSize(text), text).toEqual(want);
+  });
+
   it("checks profiles read from JSON", () => {
     expect(checkProfile(ALTO)).toEqual([]);
     expect(checkProfile({ name: "x", columns: { colour: 1 } })[0]).toContain(
@@ -164,7 +199,7 @@ describe("CSV tokenizer", () => {
     const errors: string[] = [];
     const t = createCsvTokenizer(
       { delimiter: ",", quote: '"' },
-      (r) => out.push(r),
+      (r) => out.push({ fields: r.fields(), line: r.line, endLine: r.endLine }),
       (m) => errors.push(m),
     );
     for (let i = 0; i < text.length; i += size) t.push(text.slice(i, i + size));
@@ -185,6 +220,28 @@ describe("CSV tokenizer", () => {
       ["a", "b"],
       ["c", "d"],
     ]);
+  });
+
+  it("hands out rows that slice their fields on demand, and copies that own their text", () => {
+    const seen: string[][] = [];
+    let kept: CsvRow | undefined;
+    const t = createCsvTokenizer(
+      { delimiter: ";", quote: '"' },
+      (r) => {
+        seen.push(Array.from({ length: r.count + 1 }, (_, i) => r.field(i) ?? "<none>"));
+        kept ??= r.copy();
+      },
+      () => {},
+    );
+    t.push('x;"y;z"\r\n1;');
+    t.push("2\r\n");
+    t.end();
+    expect(seen).toEqual([
+      ["x", "y;z", "<none>"],
+      ["1", "2", "<none>"],
+    ]);
+    expect(kept!.fields()).toEqual(["x", "y;z"]);
+    expect([kept!.line, kept!.endLine]).toEqual([1, 1]);
   });
 
   it("stops at an unclosed quote instead of buffering the file", () => {

@@ -52,4 +52,25 @@ describe("decimal helper", () => {
     expect(multiply("-3", "0.5")).toBe("-1.5");
     expect(format(sum(["0.1", "0.2", undefined, "-0.3"]))).toBe("0.0");
   });
+
+  it("parses what the plain-decimal grammar accepts, and nothing else", () => {
+    // The grammar the parser implements with a character loop, as a regular expression.
+    const grammar = /^([+-])?(\d*)(?:\.(\d*))?$/;
+    const reference = (text: string) => {
+      const m = grammar.exec(text);
+      if (!m || (m[2] === "" && (m[3] ?? "") === "")) return undefined;
+      const digits = BigInt(`${m[2]}${m[3] ?? ""}` || "0");
+      return { units: m[1] === "-" ? -digits : digits, scale: (m[3] ?? "").length };
+    };
+    const text = fc.string({ unit: fc.constantFrom(..."0123456789.+-e, "), maxLength: 24 });
+    fc.assert(
+      fc.property(fc.oneof(text, decimalText), (s) => {
+        expect(parseDecimal(s)).toEqual(reference(s));
+      }),
+      { numRuns: 2000, seed: 3 },
+    );
+    expect(parseDecimal("12345678901234567890.5")).toEqual({ units: 123456789012345678905n, scale: 1 });
+    expect(parseDecimal("-.5")).toEqual({ units: -5n, scale: 1 });
+    expect(parseDecimal("３")).toBeUndefined();
+  });
 });

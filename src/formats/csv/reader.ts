@@ -14,6 +14,7 @@ import {
   finishInvoice,
   type Invoice,
   type InvoiceLine,
+  type ItemId,
   type ParseEvent,
   type Party,
   type PartyRole,
@@ -29,7 +30,7 @@ import {
   normalizeHeader,
   recogniseHeaders,
 } from "./profiles.js";
-import { type CsvRecord, createCsvTokenizer } from "./tokenizer.js";
+import { CsvRow, createCsvTokenizer } from "./tokenizer.js";
 
 export interface CsvOptions {
   /** Default: the built-in `lines` profile (recognised by header names). */
@@ -39,8 +40,6 @@ export interface CsvOptions {
   file?: string;
   encoding?: TextEncoding;
 }
-
-type Row = CsvRecord;
 
 type Emit = (d: Diagnostic) => void;
 
@@ -57,38 +56,6 @@ function detectDelimiter(firstLine: string): string {
     }
   }
   return best;
-}
-
-/**
- * Records of the text, decoded and tokenized chunk by chunk, in batches (one async step per chunk, not per
- * row); an unreadable record ends with a diagnostic.
- */
-async function* readRows(
-  source: ByteSource,
-  profile: CsvProfile,
-  encoding: TextEncoding,
-  emit: Emit,
-): AsyncGenerator<Row[]> {
-  let rows: Row[] = [];
-  let tokenizer: ReturnType<typeof createCsvTokenizer> | undefined;
-  for await (const text of decodeText(source, encoding)) {
-    tokenizer ??= createCsvTokenizer(
-      {
-        delimiter: profile.delimiter ?? detectDelimiter(text.split(/\r?\n|\r/, 1)[0] ?? ""),
-        quote: profile.quote ?? '"',
-      },
-      (r) => rows.push(r),
-      (message, line) =>
-        emit(diagnostic("CSV.Unreadable", "fatal", `the CSV cannot be read further: ${message}`, { line })),
-    );
-    tokenizer.push(text);
-    if (rows.length > 0) {
-      yield rows;
-      rows = [];
-    }
-  }
-  tokenizer?.end();
-  if (rows.length > 0) yield rows;
 }
 
 /** Resolves a profile's columns (names or positions) against a header row. */
@@ -137,40 +104,125 @@ const PARTY_FIELDS: [PartyRole, string, CsvField | undefined, CsvField | undefin
   ["remitTo", "RE", "remitToName", "remitToId"],
 ];
 
-/** Reads typed values out of one row, reporting bad ones at their line and column. */
-function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Emit) {
+const isDigit = (c: number) => c >= 48 && c <= 57;
+
+/**
+ * Whether `t[s, e)` is a canonical plain decimal ("12.50", "-3", "0.5"; not "007", "1,234", "+1"), the form
+ * nearly every value of an export has: it needs no interpretation, and is checked without cutting it out.
+ */
+function isCanonicalNumber(t: string, s: number, e: number): boolean {
+  let i = s;
+  if (t.charCodeAt(i) === 45) i++;
+  if (i >= e) return false;
+  const c = t.charCodeAt(i);
+  if (c === 48) i++;
+  else if (c >= 49 && c <= 57) {
+    i++;
+    while (i < e && isDigit(t.charCodeAt(i))) i++;
+  } else return false;
+  if (i === e) return true;
+  if (t.charCodeAt(i) !== 46 || i + 1 === e) return false;
+  for (i++; i < e; i++) if (!isDigit(t.charCodeAt(i))) return false;
+  return true;
+}
+
+/** Whether `t[s, e)` has a character that `String.prototype.trim` keeps. */
+function hasText(t: string, s: number, e: number): boolean {
+  for (let p = s; p < e; p++) {
+    const c = t.charCodeAt(p);
+    // ASCII whitespace is TAB..CR and space; beyond ASCII, trim() knows the Unicode spaces.
+    if (c >= 128) return t.slice(s, e).trim() !== "";
+    if (c > 32 || c < 9 || (c > 13 && c < 32)) return true;
+  }
+  return false;
+}
+
+/**
+ * Reads typed values out of one row, reporting bad ones at their line and column. Values are cut out of the
+ * row's text only when they are used, and plain numbers are recognised in place.
+ */
+function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, keyFields: CsvField[], emit: Emit) {
   const decimal = profile.decimalSeparator ?? "auto";
-  let row: Row = { fields: [], line: 0, endLine: 0 };
-  const say = (code: string, severity: Severity, message: string, field: CsvField, value: string) =>
-    emit(
-      diagnostic(
-        code,
-        severity,
-        message,
-        { line: row.line, column: (columns.get(field) ?? 0) + 1 },
-        { value },
-      ),
-    );
-  // Resolved once per file: which columns hold line data, and whether any pack column is mapped.
+  const credit = new Set((profile.creditMemoValues ?? DEFAULT_CREDIT_VALUES).map((s) => s.toUpperCase()));
+  let row = new CsvRow();
+  const say = (code: string, severity: Severity, message: string, i: number, value: string) =>
+    emit(diagnostic(code, severity, message, { line: row.line, column: i + 1 }, { value }));
+  // Resolved once per file: the column of each line field (-1: not mapped), and whether any pack column is.
+  const at = (field: CsvField) => columns.get(field) ?? -1;
   const lineColumns = LINE_FIELDS.flatMap((f) => (columns.has(f) ? [columns.get(f)!] : []));
   const hasPack = ["packSize", "pack", "size", "sizeUnit"].some((f) => columns.has(f as CsvField));
-  const text = (field: CsvField): string | undefined => {
-    const i = columns.get(field);
-    if (i === undefined) return undefined;
-    const raw = row.fields[i];
-    if (raw === undefined || raw === "") return undefined;
-    if (raw.charCodeAt(0) > 32 && raw.charCodeAt(raw.length - 1) > 32) return raw;
-    const v = raw.trim();
+  const cLineNumber = at("lineNumber");
+  const cQuantity = at("quantity");
+  const cUnit = at("unit");
+  const cUnitPrice = at("unitPrice");
+  const cDescription = at("description");
+  const cPackSize = at("packSize");
+  const cPack = at("pack");
+  const cSize = at("size");
+  const cSizeUnit = at("sizeUnit");
+  const cLineTax = at("lineTax");
+  const cLineAmount = at("lineAmount");
+  const itemIds = ITEM_ID_FIELDS.filter(([f]) => columns.has(f)).map(([field, kind]) => ({
+    column: columns.get(field)!,
+    field,
+    kind,
+  }));
+  const keyColumns = keyFields.map(at);
+  const ids: ItemId[] = [];
+
+  /**
+   * Finds the trimmed text of column `i` in the row's text (`spanStart`, `spanEnd`); false when it is empty or
+   * missing. The common case (no blanks around the value) is found in place, the others by trimming.
+   */
+  let spanStart = 0;
+  let spanEnd = 0;
+  const span = (i: number): boolean => {
+    if (i < 0 || i >= row.count) return false;
+    const s = row.starts[i]!;
+    const e = row.ends[i]!;
+    if (s === e) return false;
+    const t = row.text;
+    if (t.charCodeAt(s) > 32 && t.charCodeAt(e - 1) > 32) {
+      spanStart = s;
+      spanEnd = e;
+      return true;
+    }
+    const v = t.slice(s, e).trim();
+    if (!v) return false;
+    // The trimmed value starts with its first character that is not a blank: its first occurrence from s.
+    spanStart = t.indexOf(v, s);
+    spanEnd = spanStart + v.length;
+    return true;
+  };
+  /** The trimmed text of column `i`, or undefined when it is empty or missing. */
+  const textAt = (i: number): string | undefined => {
+    if (i < 0 || i >= row.count) return undefined;
+    const s = row.starts[i]!;
+    const e = row.ends[i]!;
+    if (s === e) return undefined;
+    const t = row.text;
+    if (t.charCodeAt(s) > 32 && t.charCodeAt(e - 1) > 32) return t.slice(s, e);
+    const v = t.slice(s, e).trim();
     return v ? v : undefined;
   };
-  const number = (field: CsvField): string | undefined => {
-    const v = text(field);
+  const numberAt = (i: number, field: CsvField): string | undefined => {
+    if (i < 0 || i >= row.count) return undefined;
+    const s = row.starts[i]!;
+    const e = row.ends[i]!;
+    if (s === e) return undefined;
+    const t = row.text;
+    // What readNumber returns for a canonical number, without cutting the text out twice.
+    if (decimal !== "," && isCanonicalNumber(t, s, e))
+      return e - s === 2 && t.charCodeAt(s) === 45 && t.charCodeAt(s + 1) === 48 ? "0" : t.slice(s, e);
+    const v = textAt(i);
     if (v === undefined) return undefined;
     const n = readNumber(v, decimal);
     if (n !== undefined) return n;
-    say("CSV.InvalidNumber", "error", `${field} "${v}" is not a number`, field, v);
+    say("CSV.InvalidNumber", "error", `${field} "${v}" is not a number`, i, v);
     return undefined;
   };
+  const text = (field: CsvField) => textAt(at(field));
+  const number = (field: CsvField) => numberAt(at(field), field);
   const date = (field: CsvField): string | undefined => {
     const v = text(field);
     if (v === undefined) return undefined;
@@ -180,21 +232,48 @@ function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Em
       "CSV.InvalidDate",
       "error",
       `${field} "${v}" is not a date${profile.dateFormat ? ` in ${profile.dateFormat}` : ""}`,
-      field,
+      at(field),
       v,
     );
     return undefined;
   };
+  // One key field (the usual case) needs no encoding; several are a JSON array, so no value can collide.
+  const key = (): string =>
+    keyColumns.length === 1
+      ? (textAt(keyColumns[0]!) ?? "")
+      : JSON.stringify(keyColumns.map((i) => textAt(i) ?? ""));
   return {
-    set(r: Row) {
+    set(r: CsvRow) {
       row = r;
     },
     text,
-    key(fields: CsvField[]): string {
-      // One key field (the usual case) needs no encoding; several are a JSON array, so no value can collide.
-      return fields.length === 1
-        ? (text(fields[0]!) ?? "")
-        : JSON.stringify(fields.map((f) => text(f) ?? ""));
+    key,
+    /** Whether the row's key is `current`, recognised in the row's text without cutting it out. */
+    hasKey(current: string): boolean {
+      if (keyColumns.length === 1) {
+        const i = keyColumns[0]!;
+        const s = i >= 0 && i < row.count ? row.starts[i]! : 0;
+        const e = i >= 0 && i < row.count ? row.ends[i]! : 0;
+        const t = row.text;
+        // Without blanks around it, the key is exactly this text (see textAt).
+        if (e > s && t.charCodeAt(s) > 32 && t.charCodeAt(e - 1) > 32) {
+          if (e - s !== current.length) return false;
+          // A loop: startsWith(current, s) measured several times slower here.
+          for (let j = 0; j < current.length; j++)
+            if (t.charCodeAt(s + j) !== current.charCodeAt(j)) return false;
+          return true;
+        }
+      }
+      return key() === current;
+    },
+    /**
+     * Whether the row belongs to the invoice whose key is `current`: its key is the same, or empty (exports
+     * that print header fields once).
+     */
+    continues(current: string): boolean {
+      if (this.hasKey(current)) return true;
+      const k = key();
+      return k === "" || /^\[(""(,|\]))+$/.test(k);
     },
     header(inv: Invoice): void {
       const invoiceNumber = text("invoiceNumber");
@@ -206,8 +285,7 @@ function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Em
       const type = text("type");
       if (type) {
         inv.typeCode = type;
-        const credit = (profile.creditMemoValues ?? DEFAULT_CREDIT_VALUES).map((s) => s.toUpperCase());
-        if (credit.includes(type.toUpperCase())) inv.type = "creditMemo";
+        if (credit.has(type.toUpperCase())) inv.type = "creditMemo";
       }
       const po = text("purchaseOrder");
       if (po) {
@@ -253,55 +331,164 @@ function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, emit: Em
     },
     /** The row's line, or undefined when it has no line data at all. */
     line(): InvoiceLine | undefined {
-      if (!lineColumns.some((i) => row.fields[i] !== undefined && row.fields[i]!.trim() !== ""))
-        return undefined;
+      const t = row.text;
+      let data = false;
+      for (const i of lineColumns) {
+        if (i < row.count && hasText(t, row.starts[i]!, row.ends[i]!)) {
+          data = true;
+          break;
+        }
+      }
+      if (!data) return undefined;
       // Plain assignments rather than a generic setter: this runs for every row.
       const line = emptyLine();
-      const lineNumber = text("lineNumber");
+      const lineNumber = textAt(cLineNumber);
       if (lineNumber !== undefined) line.lineNumber = lineNumber;
-      const quantity = number("quantity");
+      const quantity = numberAt(cQuantity, "quantity");
       if (quantity !== undefined) line.quantity = quantity;
-      const unit = text("unit");
+      const unit = textAt(cUnit);
       if (unit !== undefined) line.unit = unit;
-      const unitPrice = number("unitPrice");
+      const unitPrice = numberAt(cUnitPrice, "unitPrice");
       if (unitPrice !== undefined) line.unitPrice = unitPrice;
-      const description = text("description");
+      const description = textAt(cDescription);
       if (description !== undefined) line.description = description;
-      for (const [field, kind] of ITEM_ID_FIELDS) {
-        const value = text(field);
-        if (value) line.itemIds.push({ kind, qualifier: field, value });
+      let found = 0;
+      for (const id of itemIds) {
+        const value = textAt(id.column);
+        if (value) ids[found++] = { kind: id.kind, qualifier: id.field, value };
       }
+      // Lists made at their size: a first push would give each line's own list room for 16.
+      if (found === 1) line.itemIds = [ids[0]!];
+      else if (found === 2) line.itemIds = [ids[0]!, ids[1]!];
+      else if (found > 2) line.itemIds = ids.slice(0, found);
       if (hasPack) {
-        const pack = packFrom(text("packSize"), number("pack"), number("size"), text("sizeUnit"));
+        const combined = span(cPackSize);
+        const pack = packFrom(
+          row.text,
+          combined ? spanStart : -1,
+          spanEnd,
+          numberAt(cPack, "pack"),
+          numberAt(cSize, "size"),
+          textAt(cSizeUnit),
+        );
         if (pack) line.pack = pack;
       }
-      const tax = number("lineTax");
+      const tax = numberAt(cLineTax, "lineTax");
       if (tax) line.taxes.push({ amount: tax });
-      const amount = number("lineAmount") ?? extend(line.quantity, line.unitPrice);
+      const amount = numberAt(cLineAmount, "lineAmount") ?? extend(line.quantity, line.unitPrice);
       if (amount !== undefined) line.amount = amount;
       return line;
     },
   };
 }
 
-/** "6/5 LB" (pack/size unit) or separate columns. */
+type RowReader = ReturnType<typeof rowReader>;
+
+/** Whitespace as a regular expression's `\s` knows it in ASCII. */
+const isSpace = (c: number) => c === 32 || (c >= 9 && c <= 13);
+
+/** End of the unsigned decimal (`\d+(\.\d+)?`) that starts at `i`, or -1 when none does. */
+function scanUnsigned(t: string, i: number, e: number): number {
+  let j = i;
+  while (j < e && isDigit(t.charCodeAt(j))) j++;
+  if (j === i) return -1;
+  if (j + 1 < e && t.charCodeAt(j) === 46 && isDigit(t.charCodeAt(j + 1))) {
+    j += 2;
+    while (j < e && isDigit(t.charCodeAt(j))) j++;
+  }
+  return j;
+}
+
+const PACK_SIZE = /^(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)\s*([A-Za-z#]*)$/;
+
+/** Where `scanPackSize` found the parts: pack end, size start, size end, unit start. */
+const packParts = new Int32Array(4);
+
+/**
+ * Whether `t[s, e)` reads as "6/5 LB" (pack, size, unit) the way `PACK_SIZE` does, scanned in place because it
+ * is read on every line; the parts' positions go to `packParts`. Text beyond ASCII is left to the regular
+ * expression (undefined), whose `\s` also means the Unicode spaces.
+ */
+function scanPackSize(t: string, s: number, e: number): boolean | undefined {
+  const a = scanUnsigned(t, s, e);
+  if (a < 0) return t.charCodeAt(s) >= 128 ? undefined : false;
+  let i = a;
+  while (i < e && isSpace(t.charCodeAt(i))) i++;
+  if (i >= e || t.charCodeAt(i) !== 47) return i < e && t.charCodeAt(i) >= 128 ? undefined : false;
+  i++;
+  while (i < e && isSpace(t.charCodeAt(i))) i++;
+  const b = scanUnsigned(t, i, e);
+  if (b < 0) return i < e && t.charCodeAt(i) >= 128 ? undefined : false;
+  let u = b;
+  while (u < e && isSpace(t.charCodeAt(u))) u++;
+  for (let j = u; j < e; j++) {
+    const c = t.charCodeAt(j);
+    if (c >= 128) return undefined;
+    const lower = c | 32;
+    if (!((lower >= 97 && lower <= 122) || c === 35)) return false;
+  }
+  packParts[0] = a;
+  packParts[1] = i;
+  packParts[2] = b;
+  packParts[3] = u;
+  return true;
+}
+
+/** "6/5 LB" as pack, size and unit (as written), or undefined when the text is not of that form. */
+export function splitPackSize(text: string): [pack: string, size: string, unit: string] | undefined {
+  const found = scanPackSize(text, 0, text.length);
+  if (found === undefined) {
+    const m = PACK_SIZE.exec(text);
+    return m ? [m[1]!, m[2]!, m[3]!] : undefined;
+  }
+  if (!found) return undefined;
+  return [text.slice(0, packParts[0]), text.slice(packParts[1], packParts[2]), text.slice(packParts[3])];
+}
+
+const hasLowerCase = (t: string, s: number, e: number): boolean => {
+  for (let i = s; i < e; i++) {
+    const c = t.charCodeAt(i);
+    if (c >= 97 && c <= 122) return true;
+  }
+  return false;
+};
+
+/**
+ * The pack of a line: "6/5 LB" in one column (trimmed, at `t[s, e)`; s = -1 for none) and/or separate
+ * pack, size and unit columns, which win over the combined one.
+ */
 function packFrom(
-  combined: string | undefined,
+  t: string,
+  s: number,
+  e: number,
   pack?: string,
   size?: string,
   unit?: string,
 ): InvoiceLine["pack"] {
   const out: NonNullable<InvoiceLine["pack"]> = {};
-  const m = combined ? /^(\d+(?:\.\d+)?)\s*\/\s*(\d+(?:\.\d+)?)\s*([A-Za-z#]*)$/.exec(combined) : null;
-  if (m) {
-    out.pack = m[1]!;
-    out.size = m[2]!;
-    if (m[3]) out.unit = m[3].toUpperCase();
+  let found = false;
+  if (s >= 0) {
+    const scanned = scanPackSize(t, s, e);
+    if (scanned) {
+      found = true;
+      out.pack = t.slice(s, packParts[0]);
+      out.size = t.slice(packParts[1], packParts[2]);
+      const u = packParts[3]!;
+      if (u < e) out.unit = hasLowerCase(t, u, e) ? t.slice(u, e).toUpperCase() : t.slice(u, e);
+    } else if (scanned === undefined) {
+      const m = splitPackSize(t.slice(s, e));
+      if (m) {
+        found = true;
+        out.pack = m[0];
+        out.size = m[1];
+        if (m[2]) out.unit = m[2].toUpperCase();
+      }
+    }
   }
   if (pack) out.pack = pack;
   if (size) out.size = size;
   if (unit) out.unit = unit;
-  return Object.keys(out).length > 0 ? out : undefined;
+  return found || pack || size || unit ? out : undefined;
 }
 
 /**
@@ -437,113 +624,128 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
   };
 
   /**
-   * Batches of rows with the reader that resolves their columns; the first row is the header row unless the
-   * profile says otherwise.
+   * Reads one file: its first row picks (built-in profile) or resolves the columns, and is skipped when it is
+   * the header row; every other row goes to `onRow`, synchronously as the tokenizer finds it, so no row
+   * outlives its turn. Yields what the rows emitted after each piece of text.
    */
-  async function* mapped(input: ByteSource, columns: ColumnMap, headerRow: boolean, builtin: boolean) {
-    let reader: ReturnType<typeof rowReader> | undefined;
-    for await (const batch of readRows(input, profile, encoding, emit)) {
-      let rows = batch;
+  async function* eachRow(
+    input: ByteSource,
+    columns: ColumnMap,
+    headerRow: boolean,
+    builtin: boolean,
+    onRow: (row: CsvRow, reader: RowReader) => void,
+  ): AsyncGenerator<ParseEvent> {
+    let reader: RowReader | undefined;
+    let stopped = false;
+    const handle = (row: CsvRow) => {
+      if (stopped) return;
       if (!reader) {
-        const first = rows[0]!;
         let cols = columns;
         if (builtin) {
-          const recognised = recogniseHeaders(first.fields);
+          const recognised = recogniseHeaders(row.fields());
           if (!recognised) {
             emit(
               diagnostic(
                 "CSV.UnknownLayout",
                 "fatal",
-                `the header row (${first.fields.join(", ")}) is not a known invoice export: it needs an invoice number and a quantity or amount column; pass --profile`,
-                { line: first.line },
+                `the header row (${row.fields().join(", ")}) is not a known invoice export: it needs an invoice number and a quantity or amount column; pass --profile`,
+                { line: row.line },
               ),
             );
+            stopped = true;
             return;
           }
           cols = recognised;
         }
-        const resolved = resolveColumns(cols, headerRow ? first.fields : undefined, emit, first.line);
-        if (!resolved) return;
-        reader = rowReader(profile, resolved, emit);
-        if (headerRow) rows = rows.slice(1);
+        const resolved = resolveColumns(cols, headerRow ? row.fields() : undefined, emit, row.line);
+        if (!resolved) {
+          stopped = true;
+          return;
+        }
+        reader = rowReader(profile, resolved, keyFields, emit);
+        if (headerRow) return;
       }
-      yield { rows, reader };
+      reader.set(row);
+      onRow(row, reader);
+    };
+    let tokenizer: ReturnType<typeof createCsvTokenizer> | undefined;
+    for await (const text of decodeText(input, encoding)) {
+      tokenizer ??= createCsvTokenizer(
+        {
+          delimiter: profile.delimiter ?? detectDelimiter(text.split(/\r?\n|\r/, 1)[0] ?? ""),
+          quote: profile.quote ?? '"',
+        },
+        handle,
+        (message, line) =>
+          emit(diagnostic("CSV.Unreadable", "fatal", `the CSV cannot be read further: ${message}`, { line })),
+      );
+      tokenizer.push(text);
+      if (out.length > 0) yield* drain();
+      if (stopped) return;
     }
+    tokenizer?.end();
+    if (out.length > 0) yield* drain();
   }
 
   const builtin = Object.keys(profile.columns).length === 0;
   const headerRow = profile.headerRow ?? true;
 
   if (profile.detail && options.detail) {
-    // Header file: one row per invoice, indexed by key.
-    const headers = new Map<string, { line: number; apply: (inv: Invoice) => void; used: boolean }>();
-    for await (const { rows, reader } of mapped(source, profile.columns, headerRow, false)) {
-      for (const row of rows) {
-        reader.set(row);
-        const key = reader.key(keyFields);
-        const snapshot = { ...row };
-        const apply = (inv: Invoice) => {
-          reader.set(snapshot);
-          reader.header(inv);
-        };
-        if (headers.has(key))
-          emit(
-            diagnostic("CSV.DuplicateKey", "error", `invoice key ${key} appears twice in the header file`, {
-              line: row.line,
-            }),
-          );
-        else headers.set(key, { line: row.line, apply, used: false });
-      }
-    }
-    yield* drain();
+    // Header file: one row per invoice, indexed by key (each row copied: the tokenizer reuses its own).
+    const headers = new Map<string, { line: number; row: CsvRow; used: boolean }>();
+    let headerReader: RowReader | undefined;
+    yield* eachRow(source, profile.columns, headerRow, false, (row, reader) => {
+      headerReader = reader;
+      const key = reader.key();
+      if (headers.has(key))
+        emit(
+          diagnostic("CSV.DuplicateKey", "error", `invoice key ${key} appears twice in the header file`, {
+            line: row.line,
+          }),
+        );
+      else headers.set(detach(key), { line: row.line, row: row.copy(), used: false });
+    });
+    const applyHeader = (inv: Invoice, row: CsvRow) => {
+      headerReader!.set(row);
+      headerReader!.header(inv);
+    };
     const detailHeaderRow = profile.detail.headerRow ?? true;
     let current: { key: string; inv: Invoice } | undefined;
     const done = new Set<string>();
     const close = () => {
       if (current) {
-        done.add(detach(current.key));
+        done.add(current.key);
         finish(current.inv);
       }
       current = undefined;
     };
-    for await (const { rows, reader } of mapped(
-      options.detail,
-      profile.detail.columns,
-      detailHeaderRow,
-      false,
-    )) {
-      for (const row of rows) {
-        reader.set(row);
-        const key = reader.key(keyFields);
-        if (!current || current.key !== key) {
-          close();
-          if (done.has(key)) reappears(emit, key, row.line);
-          const inv = newInvoice(row.line);
-          const header = headers.get(key);
-          if (header) {
-            header.used = true;
-            header.apply(inv);
-          } else {
-            emit(
-              diagnostic(
-                "CSV.MissingHeaderRow",
-                "warning",
-                `detail rows for invoice key ${showKey(key)} have no header row`,
-                { line: row.line },
-              ),
-            );
-            reader.set(row);
-            reader.header(inv);
-          }
-          current = { key, inv };
+    yield* eachRow(options.detail, profile.detail.columns, detailHeaderRow, false, (row, reader) => {
+      if (!current || !reader.hasKey(current.key)) {
+        const key = reader.key();
+        close();
+        if (done.has(key)) reappears(emit, key, row.line);
+        const inv = newInvoice(row.line);
+        const header = headers.get(key);
+        if (header) {
+          header.used = true;
+          applyHeader(inv, header.row);
+        } else {
+          emit(
+            diagnostic(
+              "CSV.MissingHeaderRow",
+              "warning",
+              `detail rows for invoice key ${showKey(key)} have no header row`,
+              { line: row.line },
+            ),
+          );
+          reader.header(inv);
         }
-        reader.set(row);
-        const line = reader.line();
-        if (line) current.inv.lines.push(line);
-        current.inv.source.rows!.last = row.endLine;
+        current = { key: detach(key), inv };
       }
-      if (out.length > 0) yield* drain();
-    }
+      const line = reader.line();
+      if (line) current.inv.lines.push(line);
+      current.inv.source.rows!.last = row.endLine;
+    });
     close();
     for (const [key, header] of headers) {
       if (header.used) continue;
@@ -553,7 +755,7 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
         }),
       );
       const inv = newInvoice(header.line);
-      header.apply(inv);
+      applyHeader(inv, header.row);
       finish(inv);
     }
     yield* drain();
@@ -562,29 +764,24 @@ export async function* parseCsv(source: ByteSource, options: CsvOptions = {}): A
 
   let current: { key: string; inv: Invoice } | undefined;
   const done = new Set<string>();
-  for await (const { rows, reader } of mapped(source, profile.columns, headerRow, builtin)) {
-    for (const row of rows) {
-      reader.set(row);
-      const key = reader.key(keyFields);
-      // A row with an empty key continues the current invoice (exports that print header fields once).
-      const continues = current && (key === current.key || key === "" || /^\[(""(,|\]))+$/.test(key));
-      if (!continues) {
-        if (current) {
-          done.add(detach(current.key));
-          finish(current.inv);
-        }
-        if (done.has(key)) reappears(emit, key, row.line);
-        const inv = newInvoice(row.line);
-        reader.header(inv);
-        current = { key, inv };
+  yield* eachRow(source, profile.columns, headerRow, builtin, (row, reader) => {
+    if (!current || !reader.continues(current.key)) {
+      const key = reader.key();
+      if (current) {
+        done.add(current.key);
+        finish(current.inv);
       }
-      const line = reader.line();
-      if (line) current!.inv.lines.push(line);
-      current!.inv.source.rows!.last = row.endLine;
+      if (done.has(key)) reappears(emit, key, row.line);
+      const inv = newInvoice(row.line);
+      reader.header(inv);
+      // Detached: the key is kept in `done` for the whole file (see `detach`).
+      current = { key: detach(key), inv };
     }
-    if (out.length > 0) yield* drain();
-  }
-  if (current) finish(current.inv);
+    const line = reader.line();
+    if (line) current.inv.lines.push(line);
+    current.inv.source.rows!.last = row.endLine;
+  });
+  if (current) finish((current as { inv: Invoice }).inv);
   yield* drain();
 }
 
