@@ -34,8 +34,11 @@ export interface StateData {
   enteredAt?: number;
   /** A Map or Parallel waiting for its children. */
   children?: { total: number; maxConcurrency: number; toleratedCount?: number; toleratedPercentage?: number };
-  /** A task waiting for its answer: what it called, for the worker that invokes functions. */
-  task?: { resource: string; parameters: unknown };
+  /**
+   * A task waiting for its answer: what it called, for the worker that invokes functions, and
+   * when a function call's TimeoutSeconds runs out.
+   */
+  task?: { resource: string; parameters: unknown; deadline?: number };
   /** What the state resumes with. */
   resume?: { result?: unknown; error?: { error: string; cause: string } };
 }

@@ -4,7 +4,7 @@ import type { Queryable } from "../store/types.js";
 import { StatesError } from "./errors.js";
 import type { NewEvent } from "./history.js";
 import type { TaskCall } from "./kinds/task.js";
-import { describeResource } from "./resources.js";
+import { describeResource, type TaskResource } from "./resources.js";
 import { loadRun, type Run, saveRun } from "./runs.js";
 import { type StepContext, sendStep, wakeRun } from "./step.js";
 
@@ -68,17 +68,30 @@ export async function startTask(
 ): Promise<TaskProgress> {
   const { now } = step;
   const described = describeResource(call.resource);
-  events.push({
-    type: "TaskScheduled",
-    details: {
-      ...described,
-      region: step.region,
-      parameters: JSON.stringify(call.parameters),
-      ...(call.timeoutSeconds !== undefined ? { timeoutInSeconds: call.timeoutSeconds } : {}),
-      ...(call.heartbeatSeconds !== undefined ? { heartbeatInSeconds: call.heartbeatSeconds } : {}),
-    },
-  });
-  events.push({ type: "TaskStarted", details: described });
+  if (isLambdaFunction(call.resource)) {
+    events.push({
+      type: "LambdaFunctionScheduled",
+      details: {
+        resource: call.resource.arn,
+        input: JSON.stringify(call.parameters),
+        inputDetails: { truncated: false },
+        ...(call.timeoutSeconds !== undefined ? { timeoutInSeconds: call.timeoutSeconds } : {}),
+      },
+    });
+    events.push({ type: "LambdaFunctionStarted" });
+  } else {
+    events.push({
+      type: "TaskScheduled",
+      details: {
+        ...described,
+        region: step.region,
+        parameters: JSON.stringify(call.parameters),
+        ...(call.timeoutSeconds !== undefined ? { timeoutInSeconds: call.timeoutSeconds } : {}),
+        ...(call.heartbeatSeconds !== undefined ? { heartbeatInSeconds: call.heartbeatSeconds } : {}),
+      },
+    });
+    events.push({ type: "TaskStarted", details: described });
+  }
 
   if (call.resource.service === "sqs") {
     let sent: Record<string, unknown>;
@@ -103,7 +116,14 @@ export async function startTask(
     stateData: {
       ...run.stateData,
       resume: undefined,
-      task: { resource: call.resource.arn, parameters: call.parameters },
+      task: {
+        resource: call.resource.arn,
+        parameters: call.parameters,
+        // A function call has no token to time out: the worker that calls it holds the deadline.
+        ...(call.resource.service === "lambda" && !call.token && call.timeoutSeconds !== undefined
+          ? { deadline: now + call.timeoutSeconds * 1000 }
+          : {}),
+      },
     },
   };
   const version = await saveRun(step.tx, before, waiting, now);
@@ -135,6 +155,14 @@ export async function startTask(
     await sendStep(step.queues, { kind: "invoke", run: run.id, version });
   }
   return { kind: "waiting", run: { ...waiting, version } };
+}
+
+/**
+ * A Lambda function named by its ARN as the Resource (the form that predates `lambda:invoke`):
+ * AWS records its calls as LambdaFunction* events rather than Task* ones.
+ */
+export function isLambdaFunction(resource: TaskResource): boolean {
+  return resource.service === "lambda" && resource.functionName !== undefined;
 }
 
 export function nextDue(

@@ -17,7 +17,7 @@ import {
   sendStep,
   stepsQueueSetup,
 } from "./step.js";
-import { answerTask, loadToken, nextDue, setTokenStatus } from "./tasks.js";
+import { answerTask, isLambdaFunction, loadToken, nextDue, setTokenStatus } from "./tasks.js";
 
 /**
  * How long a received step stays hidden. Steps take milliseconds, so a short timeout means a
@@ -26,8 +26,11 @@ import { answerTask, loadToken, nextDue, setTokenStatus } from "./tasks.js";
  */
 const STEP_VISIBILITY_SECONDS = 10;
 
-/** Calls a function registered by name (the functions part supplies it); returns its result or throws. */
-export type FunctionInvoker = (name: string, payload: unknown) => Promise<unknown>;
+/**
+ * Calls a registered function (the functions part supplies it) and returns its result or throws.
+ * `reference` is what the task names: a function name, or a partial or full ARN, qualifier included.
+ */
+export type FunctionInvoker = (reference: string, payload: unknown) => Promise<unknown>;
 
 export interface WorkerOptions {
   now: () => number;
@@ -37,6 +40,47 @@ export interface WorkerOptions {
   invoke?: FunctionInvoker;
   concurrency?: number;
   onError?: (error: unknown) => void;
+}
+
+const DEADLINE_PASSED = Symbol("the task's TimeoutSeconds ran out");
+
+/**
+ * Runs a function call unless the task's deadline comes first. The call itself can't be stopped
+ * (a Lambda handler runs on, too); its late answer is dropped.
+ */
+async function beforeDeadline<T>(call: () => Promise<T>, deadline: number | undefined, now: () => number) {
+  if (deadline === undefined) return call();
+  const left = deadline - now();
+  if (left <= 0) throw DEADLINE_PASSED;
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      call(),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(() => reject(DEADLINE_PASSED), left);
+      }),
+    ]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The history event a function call's answer writes: LambdaFunction* for the legacy ARN form, Task* otherwise. */
+function callEvent(
+  legacy: boolean,
+  described: { resourceType: string; resource: string },
+  answer: { result: unknown } | { error: { error: string; cause: string } },
+  timedOut: boolean,
+): { type: string; details: Record<string, unknown> } {
+  if ("result" in answer) {
+    const output = JSON.stringify(answer.result);
+    return legacy
+      ? { type: "LambdaFunctionSucceeded", details: { output, outputDetails: { truncated: false } } }
+      : { type: "TaskSucceeded", details: { ...described, output } };
+  }
+  const details = timedOut ? { error: answer.error.error } : answer.error;
+  if (legacy) return { type: timedOut ? "LambdaFunctionTimedOut" : "LambdaFunctionFailed", details };
+  return { type: timedOut ? "TaskTimedOut" : "TaskFailed", details: { ...described, ...details } };
 }
 
 /**
@@ -150,17 +194,16 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       );
       return;
     }
+    const legacy = isLambdaFunction(resource);
     let answer: { result: unknown } | { error: { error: string; cause: string } };
+    let timedOut = false;
     try {
       if (!options.invoke)
         throw new StatesError("Lambda.ServiceException", "No functions are registered in this process.");
       const parameters = (task.parameters ?? {}) as Record<string, unknown>;
-      const name =
-        resource.service === "lambda" && resource.functionName
-          ? resource.functionName
-          : String(parameters.FunctionName ?? "");
-      const payload =
-        resource.service === "lambda" && resource.functionName ? task.parameters : parameters.Payload;
+      // The registry resolves names, partial and full ARNs and their qualifiers itself.
+      const reference = legacy ? resource.arn : String(parameters.FunctionName ?? "");
+      const payload = legacy ? task.parameters : parameters.Payload;
       const keepHidden = setInterval(
         () => {
           queues
@@ -171,19 +214,22 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
       );
       let returned: unknown;
       try {
-        returned = await options.invoke(name.split(":").pop() ?? name, payload);
+        returned = await beforeDeadline(
+          () => options.invoke!(reference, payload),
+          task.deadline,
+          options.now,
+        );
       } finally {
         clearInterval(keepHidden);
       }
       answer = {
-        result:
-          resource.service === "lambda" && resource.functionName
-            ? returned
-            : { ExecutedVersion: "$LATEST", Payload: returned, StatusCode: 200 },
+        result: legacy ? returned : { ExecutedVersion: "$LATEST", Payload: returned, StatusCode: 200 },
       };
     } catch (error) {
-      answer =
-        error instanceof StatesError
+      timedOut = error === DEADLINE_PASSED;
+      answer = timedOut
+        ? { error: { error: STATES_ERRORS.Timeout, cause: "" } }
+        : error instanceof StatesError
           ? { error: { error: error.name, cause: error.cause } }
           : {
               error: {
@@ -194,15 +240,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
     }
     await inStep(message, receiptHandle, async (step) => {
       if (resource.pattern === "token" && "result" in answer) return;
-      await answerTask(
-        step,
-        run.id,
-        message.version,
-        answer,
-        "result" in answer
-          ? { type: "TaskSucceeded", details: { ...described, output: JSON.stringify(answer.result) } }
-          : { type: "TaskFailed", details: { ...described, ...answer.error } },
-      );
+      await answerTask(step, run.id, message.version, answer, callEvent(legacy, described, answer, timedOut));
     });
   };
 

@@ -31,6 +31,13 @@ describe.each(BACKENDS)("Task states calling registered functions on %s", (diale
   });
   functions.register("parse-file", async (event: { file: string }) => ({ keys: [`${event.file}#1`] }));
   functions.register(
+    "slow",
+    () => new Promise((resolve) => setTimeout(() => resolve({ late: true }), 2500)),
+    {
+      timeoutSeconds: 10,
+    },
+  );
+  functions.register(
     "hangs",
     (_event, context) => new Promise((resolve) => context.signal.addEventListener("abort", resolve)),
     {
@@ -94,7 +101,8 @@ describe.each(BACKENDS)("Task states calling registered functions on %s", (diale
       attempt: 3,
       by: "create-invoice",
     });
-    const failures = history.filter((event) => event.type === "TaskFailed");
+    // A function named by its ARN as the Resource: AWS records LambdaFunction* events for it.
+    const failures = history.filter((event) => event.type === "LambdaFunctionFailed");
     expect(failures).toHaveLength(2);
     expect(failures[0]?.details).toMatchObject({ error: "InvoiceServiceDown" });
     const cause = JSON.parse(String(failures[0]?.details?.cause));
@@ -103,7 +111,8 @@ describe.each(BACKENDS)("Task states calling registered functions on %s", (diale
       errorMessage: "Invoice service unavailable (attempt 1)",
     });
     expect(cause.trace[0]).toBe("InvoiceServiceDown: Invoice service unavailable (attempt 1)");
-    expect(history.filter((event) => event.type === "TaskSucceeded")).toHaveLength(1);
+    expect(history.filter((event) => event.type === "LambdaFunctionSucceeded")).toHaveLength(1);
+    expect(history.filter((event) => /^Task(?!State)/.test(event.type))).toEqual([]);
   });
 
   it("calls a function through lambda:invoke with Payload and answers with Lambda's Invoke output", async () => {
@@ -154,6 +163,36 @@ describe.each(BACKENDS)("Task states calling registered functions on %s", (diale
       ),
     });
     expect(history.map((event) => event.type)).toContain("TaskFailed");
+  });
+
+  it("times a function call out after the task's TimeoutSeconds, before the function's own timeout", async () => {
+    const { execution, history } = await run(
+      {
+        StartAt: "Slow",
+        States: {
+          Slow: {
+            Type: "Task",
+            Resource: "arn:aws:states:::lambda:invoke",
+            Parameters: { FunctionName: "slow" },
+            TimeoutSeconds: 1,
+            End: true,
+          },
+        },
+      },
+      {},
+    );
+    expect(execution).toMatchObject({ status: "FAILED", error: "States.Timeout" });
+    expect(history.map((event) => event.type)).toContain("TaskTimedOut");
+    expect(history.map((event) => event.type)).not.toContain("TaskSucceeded");
+    const legacy = await run(
+      {
+        StartAt: "Slow",
+        States: { Slow: { Type: "Task", Resource: `${FUNCTION_ARN}slow`, TimeoutSeconds: 1, End: true } },
+      },
+      {},
+    );
+    expect(legacy.execution).toMatchObject({ status: "FAILED", error: "States.Timeout" });
+    expect(legacy.history.map((event) => event.type)).toContain("LambdaFunctionTimedOut");
   });
 
   it("fails the execution with Lambda.ResourceNotFoundException for a function nobody registered", async () => {

@@ -22,7 +22,9 @@ describe.each(BACKENDS)("workflow engine on %s", (dialect) => {
     queues = createQueues(store);
     states = createStates(store, queues, {
       concurrency: 2,
-      invoke: async (name, payload) => {
+      invoke: async (reference, payload) => {
+        // A function named by its ARN comes with the ARN, as Lambda would get it.
+        const name = reference.split(":").pop()!;
         calls.push({ name, payload });
         const left = failures.get(name) ?? 0;
         if (left > 0) {
