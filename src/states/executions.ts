@@ -4,6 +4,7 @@ import { isUniqueViolation } from "../store/errors.js";
 import type { Queryable, Store } from "../store/types.js";
 import { appendEvents, type HistoryEvent, readHistory } from "./history.js";
 import { finishStepInRequest, openStep } from "./inline.js";
+import { jacksonSyntaxError } from "./json-syntax.js";
 import { checkExecutionTransition } from "./lifecycle.js";
 import type { Machines, StateMachine } from "./machines.js";
 import { redriveRun } from "./redrive.js";
@@ -247,7 +248,7 @@ export function createExecutions(
       try {
         parsed = JSON.parse(text);
       } catch (error) {
-        throw invalidExecutionInput((error as Error).message);
+        throw invalidExecutionInput(jacksonSyntaxError(text) ?? (error as Error).message);
       }
       const arn = executionArn(machine, name);
       await ensureStepsQueue();
