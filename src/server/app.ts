@@ -1,6 +1,8 @@
 import Fastify, { type FastifyInstance, type FastifyServerOptions } from "fastify";
+import { lambdaEndpoint } from "../aws/lambda/endpoint.js";
 import { createSfnService } from "../aws/sfn/service.js";
 import { createSqsService } from "../aws/sqs/service.js";
+import type { Functions } from "../functions/registry.js";
 import type { Queues } from "../queues/types.js";
 import type { States } from "../states/engine.js";
 import { awsEndpoint } from "./aws-endpoint.js";
@@ -16,13 +18,16 @@ export interface ServerOptions {
   queues: Queues;
   /** The workflow engine behind the Step Functions API; without it only SQS is served. */
   states?: States;
+  /** The function registry behind the Lambda API (Invoke, ListFunctions); without it no Lambda routes. */
+  functions?: Functions;
   /** Base of the queue URLs handed out; default: the origin each caller used (its Host header). */
   publicUrl?: string;
   logger?: FastifyServerOptions["logger"];
 }
 
 /**
- * The HTTP server: the AWS endpoints and `/health`. Closing it ends pending long polls at once
+ * The HTTP server: the AWS endpoints (SQS and Step Functions over AWS JSON 1.0, Lambda over
+ * REST-JSON) and `/health`. Closing it ends pending long polls at once
  * (they answer with no messages), lets the requests in flight answer, then drops every
  * connection; the queues and the store stay open for the caller to close.
  */
@@ -45,6 +50,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     publicUrl: options.publicUrl,
     shutdown: shutdown.signal,
   });
+  if (options.functions) await app.register(lambdaEndpoint, { functions: options.functions });
   await app.register(healthRoute);
   return app;
 }
