@@ -69,3 +69,24 @@ export const requestTooLarge = (limit: number) =>
     `Request must be smaller than ${limit} bytes for the InvokeFunction operation`,
     413,
   );
+
+/** A mapping or schedule setting Lambda (or EventBridge Scheduler) would refuse. */
+export const invalidParameter = (message: string) =>
+  new FunctionsError("InvalidParameterValueException", message);
+
+export const mappingNotFound = (uuid: string) =>
+  new FunctionsError(
+    "ResourceNotFoundException",
+    `The event source mapping ${uuid} does not exist. List the mappings to find its UUID.`,
+    404,
+  );
+
+export const mappingAlreadyExists = (queueArn: string, functionName: string, uuid: string) =>
+  new FunctionsError(
+    "ResourceConflictException",
+    `An event source mapping with SQS arn (" ${queueArn} ") and function (" ${functionName} ") already exists. Please update or delete the existing mapping with UUID ${uuid}`,
+    409,
+  );
+
+export const scheduleNotFound = (name: string) =>
+  new FunctionsError("ResourceNotFoundException", `Schedule ${name} does not exist.`, 404);

@@ -19,6 +19,13 @@
  *   default). JavaScript cannot stop a running promise: at the deadline the invocation fails with
  *   `Sandbox.Timedout` and `context.signal` aborts, and whatever the handler does afterwards
  *   is ignored. Handlers that do long work pass the signal on (to fetch, to database calls).
+ * - Event-source mapping: a queue whose messages a function gets in batches, as Lambda's SQS
+ *   mapping hands them (`mappings.ts`); one per queue and function, stored, enabled or disabled.
+ * - Batch: up to BatchSize messages in one invocation, as an SQS event (`sqs-event.ts`). Deleted
+ *   when the function succeeds; with ReportBatchItemFailures only the ones it does not list
+ *   (`batch-response.ts`); otherwise left to return after their visibility timeout.
+ * - Poller: one loop receiving and handing over batches; a mapping runs 1 to MaximumConcurrency
+ *   of them per process, more while the queue has a backlog (`mapping-runner.ts`).
  */
 
 export interface FunctionContext {

@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { createMappingRunner } from "../../functions/mapping-runner.js";
+import { createMappings } from "../../functions/mappings.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
 import { createQueues } from "../../queues/service.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
@@ -64,11 +66,21 @@ export async function startServer(
   // Worker failures are logged where the server logs; the server is built once the engine exists.
   const onError = (error: unknown) => app.log.error(error);
   const states = createStates(store, queues, { onError, invoke: functions.invoker() });
-  const app = await buildServer({ queues, states, publicUrl: options.publicUrl, logger: { level: "warn" } });
+  const app = await buildServer({
+    queues,
+    states,
+    functions,
+    publicUrl: options.publicUrl,
+    logger: { level: "warn" },
+  });
+  const mappings = createMappings(store, queues, functions);
+  const runner = createMappingRunner(store, queues, functions, mappings, { region: queues.region, onError });
   await states.startWorkers();
+  await runner.start();
   // Callers first, then the workers that would still write, then what they write to.
   const close = async () => {
     await app.close();
+    await runner.close();
     await states.close();
     await queues.close();
     await store.close();

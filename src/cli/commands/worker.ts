@@ -1,4 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { createMappingRunner } from "../../functions/mapping-runner.js";
+import { createMappings } from "../../functions/mappings.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
 import { createQueues } from "../../queues/service.js";
 import { createStates } from "../../states/engine.js";
@@ -48,15 +50,21 @@ export async function startWorker(
   );
   const queues = createQueues(store);
   queues.startBackground();
+  const onError = (error: unknown) =>
+    process.stderr.write(`worker: ${(error as Error)?.stack ?? String(error)}\n`);
   const states = createStates(store, queues, {
     concurrency: options.concurrency,
     invoke: functions.invoker(),
-    onError: (error) => process.stderr.write(`worker: ${(error as Error)?.stack ?? String(error)}\n`),
+    onError,
   });
+  const mappings = createMappings(store, queues, functions);
+  const runner = createMappingRunner(store, queues, functions, mappings, { region: queues.region, onError });
   await states.startWorkers();
+  await runner.start();
   return {
     location: store.location,
     close: async () => {
+      await runner.close();
       await states.close();
       await queues.close();
       await store.close();
