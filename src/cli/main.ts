@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerAck } from "./commands/ack.js";
+import { registerExecutions } from "./commands/executions.js";
+import { registerFunctions } from "./commands/functions.js";
 import { registerParse } from "./commands/parse.js";
+import { registerQueues } from "./commands/queues.js";
 import { registerServe } from "./commands/serve.js";
 import { registerWorker } from "./commands/worker.js";
 import { exitWithError } from "./errors.js";
@@ -13,6 +16,9 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerWorker,
   registerParse,
   registerAck,
+  registerQueues,
+  registerExecutions,
+  registerFunctions,
 ];
 
 const program = new Command("inflow")
