@@ -26,6 +26,10 @@
  *   (`batch-response.ts`); otherwise left to return after their visibility timeout.
  * - Poller: one loop receiving and handing over batches; a mapping runs 1 to MaximumConcurrency
  *   of them per process, more while the queue has a backlog (`mapping-runner.ts`).
+ * - Schedule: an EventBridge Scheduler-style `rate(...)` or `cron(...)` expression in a time zone
+ *   (`schedule-expressions.ts`) that starts an execution or calls a function with a fixed input,
+ *   once per period however many workers run (`schedules.ts`).
+ * - Runtime: the pollers and the scheduler one `inflow serve` or `inflow worker` runs (`runtime.ts`).
  */
 
 export interface FunctionContext {

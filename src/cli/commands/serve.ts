@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { createMappingRunner } from "../../functions/mapping-runner.js";
-import { createMappings } from "../../functions/mappings.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
+import { createFunctionRuntime } from "../../functions/runtime.js";
 import { createQueues } from "../../queues/service.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
 import { createStates } from "../../states/engine.js";
@@ -73,14 +72,13 @@ export async function startServer(
     publicUrl: options.publicUrl,
     logger: { level: "warn" },
   });
-  const mappings = createMappings(store, queues, functions);
-  const runner = createMappingRunner(store, queues, functions, mappings, { region: queues.region, onError });
+  const runtime = createFunctionRuntime(store, queues, states, functions, { onError });
   await states.startWorkers();
-  await runner.start();
+  await runtime.start();
   // Callers first, then the workers that would still write, then what they write to.
   const close = async () => {
     await app.close();
-    await runner.close();
+    await runtime.close();
     await states.close();
     await queues.close();
     await store.close();

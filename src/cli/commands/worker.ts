@@ -1,7 +1,6 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { createMappingRunner } from "../../functions/mapping-runner.js";
-import { createMappings } from "../../functions/mappings.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
+import { createFunctionRuntime } from "../../functions/runtime.js";
 import { createQueues } from "../../queues/service.js";
 import { createStates } from "../../states/engine.js";
 import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
@@ -57,14 +56,13 @@ export async function startWorker(
     invoke: functions.invoker(),
     onError,
   });
-  const mappings = createMappings(store, queues, functions);
-  const runner = createMappingRunner(store, queues, functions, mappings, { region: queues.region, onError });
+  const runtime = createFunctionRuntime(store, queues, states, functions, { onError });
   await states.startWorkers();
-  await runner.start();
+  await runtime.start();
   return {
     location: store.location,
     close: async () => {
-      await runner.close();
+      await runtime.close();
       await states.close();
       await queues.close();
       await store.close();
