@@ -2,6 +2,7 @@ import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compare, parseDecimal } from "../../src/formats/decimal.js";
 import type { Invoice, Party } from "../../src/formats/invoice.js";
+import { isoDate } from "../../src/formats/x12/invoice-810.js";
 import { parseX12 } from "../../src/formats/x12/parse.js";
 import { chunked, codes, collect, corpusFiles, expectedFor, readCorpus } from "./corpus.js";
 
@@ -174,5 +175,21 @@ describe("X12 810 mapping", () => {
     const r = await read("x12types-edi2xml-5010");
     expect(r.invoices[0]!.source.version).toBe("005010");
     expect(r.invoices[0]!.total).toBe("57.70");
+  });
+});
+
+describe("X12 dates", () => {
+  it("reads CCYYMMDD and windowed YYMMDD, and refuses impossible days", () => {
+    expect(isoDate("20240229")).toBe("2024-02-29");
+    expect(isoDate("20230229")).toBeUndefined();
+    expect(isoDate("21000229")).toBeUndefined();
+    expect(isoDate("20000229")).toBe("2000-02-29");
+    expect(isoDate("240301")).toBe("2024-03-01");
+    expect(isoDate("990301")).toBe("1999-03-01");
+    expect(isoDate("20241131")).toBeUndefined();
+    expect(isoDate("20241301")).toBeUndefined();
+    expect(isoDate("20240100")).toBeUndefined();
+    for (const bad of ["2024031", "2024-03-01", "2024O301", "", "202403011"])
+      expect(isoDate(bad)).toBeUndefined();
   });
 });

@@ -4,7 +4,7 @@
  * invoice. A key that comes back after its invoice was emitted is reported, never merged. Header/detail pairs
  * index the header file by key (it holds one row per invoice) and stream the detail file.
  */
-import { canonical, compare, format, parseDecimal, round } from "../decimal.js";
+import { canonical, compare, format, isCanonicalAt, parseDecimal, round } from "../decimal.js";
 import { type Diagnostic, diagnostic, type Severity } from "../diagnostics.js";
 import {
   computedTotal,
@@ -106,26 +106,6 @@ const PARTY_FIELDS: [PartyRole, string, CsvField | undefined, CsvField | undefin
 
 const isDigit = (c: number) => c >= 48 && c <= 57;
 
-/**
- * Whether `t[s, e)` is a canonical plain decimal ("12.50", "-3", "0.5"; not "007", "1,234", "+1"), the form
- * nearly every value of an export has: it needs no interpretation, and is checked without cutting it out.
- */
-function isCanonicalNumber(t: string, s: number, e: number): boolean {
-  let i = s;
-  if (t.charCodeAt(i) === 45) i++;
-  if (i >= e) return false;
-  const c = t.charCodeAt(i);
-  if (c === 48) i++;
-  else if (c >= 49 && c <= 57) {
-    i++;
-    while (i < e && isDigit(t.charCodeAt(i))) i++;
-  } else return false;
-  if (i === e) return true;
-  if (t.charCodeAt(i) !== 46 || i + 1 === e) return false;
-  for (i++; i < e; i++) if (!isDigit(t.charCodeAt(i))) return false;
-  return true;
-}
-
 /** Whether `t[s, e)` has a character that `String.prototype.trim` keeps. */
 function hasText(t: string, s: number, e: number): boolean {
   for (let p = s; p < e; p++) {
@@ -212,7 +192,7 @@ function rowReader(profile: CsvProfile, columns: Map<CsvField, number>, keyField
     if (s === e) return undefined;
     const t = row.text;
     // What readNumber returns for a canonical number, without cutting the text out twice.
-    if (decimal !== "," && isCanonicalNumber(t, s, e))
+    if (decimal !== "," && isCanonicalAt(t, s, e))
       return e - s === 2 && t.charCodeAt(s) === 45 && t.charCodeAt(s + 1) === 48 ? "0" : t.slice(s, e);
     const v = textAt(i);
     if (v === undefined) return undefined;

@@ -4,17 +4,7 @@
  * Numeric types: `R` (explicit decimal point) for IT102/IT104/TXI02/CTP03, `N2` (implied 2 decimals) for
  * TDS01-04, SAC05 and ITD08. Business checks (totals, CTT) are warnings.
  */
-import {
-  abs,
-  canonical,
-  compare,
-  format,
-  impliedDecimal,
-  parseDecimal,
-  round,
-  sum,
-  ZERO,
-} from "../decimal.js";
+import { canonical, compare, format, impliedDecimal, parseDecimal, round, sum, ZERO } from "../decimal.js";
 import { type AckCodes, type Diagnostic, diagnostic, type Severity } from "../diagnostics.js";
 import {
   appendTo,
@@ -26,6 +16,7 @@ import {
   finishInvoice,
   type Invoice,
   type InvoiceLine,
+  type ItemId,
   type ItemIdKind,
   type Party,
   type PartyRole,
@@ -50,6 +41,7 @@ const PARTY_ROLES: Record<string, PartyRole> = {
   PR: "payer",
 };
 
+/** Kind of an item id by its IT1 qualifier (IT106, IT108, ...). */
 const ITEM_ID_KINDS: Record<string, ItemIdKind> = {
   UP: "upc",
   UI: "upc",
@@ -70,6 +62,19 @@ const ITEM_ID_KINDS: Record<string, ItemIdKind> = {
   MG: "manufacturer",
   MF: "manufacturer",
 };
+
+/** ITEM_ID_KINDS by the two character codes of the qualifier. */
+const ITEM_ID_BY_CODE = new Map<number, ItemIdKind>(
+  Object.entries(ITEM_ID_KINDS).map(([q, kind]) => [(q.charCodeAt(0) << 8) | q.charCodeAt(1), kind]),
+);
+
+/**
+ * Kind of an item id by its IT1 qualifier. Looked up by character codes: a lookup by the qualifier string,
+ * cut from the text for every line, hashes it each time (measured ~3% of the 810 path).
+ */
+const itemIdKind = (qualifier: string): ItemIdKind =>
+  (qualifier.length === 2 && ITEM_ID_BY_CODE.get((qualifier.charCodeAt(0) << 8) | qualifier.charCodeAt(1))) ||
+  "other";
 
 /** Price basis codes that divide the unit price (per hundred, per thousand): power of ten. */
 const PRICE_BASIS_POW10: Record<string, number> = { HP: 2, TP: 3 };
@@ -108,6 +113,7 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
   let tds: Segment | undefined;
   let ctt: Segment | undefined;
   let position = 0;
+  const ids: ItemId[] = [];
 
   const say = (
     code: string,
@@ -324,12 +330,16 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
       if (unitPrice !== undefined) l.unitPrice = unitPrice;
       const basis = v(seg, 5);
       if (basis !== undefined) l.priceBasis = basis;
+      let found = 0;
       for (let i = 6; i + 1 < seg.elements.length; i += 2) {
         const qualifier = v(seg, i);
         const value = v(seg, i + 1);
-        if (qualifier && value)
-          l.itemIds.push({ kind: ITEM_ID_KINDS[qualifier] ?? "other", qualifier, value });
+        if (qualifier && value) ids[found++] = { kind: itemIdKind(qualifier), qualifier, value };
       }
+      // Lists made at their size: a first push would give each line's own list room for 16.
+      if (found === 1) l.itemIds = [ids[0]!];
+      else if (found === 2) l.itemIds = [ids[0]!, ids[1]!];
+      else if (found > 2) l.itemIds = ids.slice(0, found);
     },
     CTP(seg) {
       if (line && line.unitPrice === undefined) setIf(line, "unitPrice", real(seg, 3));
@@ -342,35 +352,51 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     },
     PO4(seg) {
       if (!line) return;
+      // Plain assignments, not setIf, in the segments of every line: a generic keyed store is slow.
       const pack: NonNullable<InvoiceLine["pack"]> = {};
-      setIf(pack, "pack", real(seg, 1));
-      setIf(pack, "size", real(seg, 2));
-      setIf(pack, "unit", v(seg, 3));
-      setIf(pack, "packagingCode", v(seg, 4));
+      const count = real(seg, 1);
+      if (count !== undefined) pack.pack = count;
+      const size = real(seg, 2);
+      if (size !== undefined) pack.size = size;
+      const unit = v(seg, 3);
+      if (unit !== undefined) pack.unit = unit;
+      const packaging = v(seg, 4);
+      if (packaging !== undefined) pack.packagingCode = packaging;
       line.pack = pack;
     },
     SAC(seg) {
       const indicator = v(seg, 1);
       if (indicator !== "A" && indicator !== "C") return; // N: no allowance or charge
       const c: Charge = { kind: indicator === "A" ? "allowance" : "charge" };
-      setIf(c, "code", v(seg, 2));
-      setIf(c, "amount", n2(seg, 5));
-      setIf(c, "percent", real(seg, 7));
-      setIf(c, "rate", real(seg, 8));
-      setIf(c, "handlingCode", v(seg, 12));
-      setIf(c, "description", v(seg, 15));
-      if (c.amount !== undefined) c.amount = format(abs(parseDecimal(c.amount)!));
+      const code = v(seg, 2);
+      if (code !== undefined) c.code = code;
+      const amount = n2(seg, 5);
+      // Positive for both kinds: `kind` says which way it goes.
+      if (amount !== undefined) c.amount = amount.charCodeAt(0) === 45 ? amount.slice(1) : amount;
+      const percent = real(seg, 7);
+      if (percent !== undefined) c.percent = percent;
+      const rate = real(seg, 8);
+      if (rate !== undefined) c.rate = rate;
+      const handling = v(seg, 12);
+      if (handling !== undefined) c.handlingCode = handling;
+      const description = v(seg, 15);
+      if (description !== undefined) c.description = description;
       if (area === "line" && line) line.charges.push(c);
       else inv.charges.push(c);
       charge = c;
     },
     TXI(seg) {
       const t: Tax = {};
-      setIf(t, "type", v(seg, 1));
-      setIf(t, "amount", real(seg, 2));
-      setIf(t, "percent", real(seg, 3));
-      setIf(t, "exemptCode", v(seg, 6));
-      setIf(t, "taxId", v(seg, 9));
+      const type = v(seg, 1);
+      if (type !== undefined) t.type = type;
+      const amount = real(seg, 2);
+      if (amount !== undefined) t.amount = amount;
+      const percent = real(seg, 3);
+      if (percent !== undefined) t.percent = percent;
+      const exempt = v(seg, 6);
+      if (exempt !== undefined) t.exemptCode = exempt;
+      const taxId = v(seg, 9);
+      if (taxId !== undefined) t.taxId = taxId;
       if (charge) appendTo(charge, "taxes", t);
       else if (area === "line" && line) line.taxes.push(t);
       else inv.taxes.push(t);
@@ -398,7 +424,46 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
       // A charge's TXI loop ends at the first segment that is not TXI; N1 loops at anything not N1-N4/REF/PER.
       if (seg.id !== "TXI") charge = undefined;
       if (party && !PARTY_LOOP.has(seg.id)) party = undefined;
-      handlers[seg.id]?.(seg);
+      // A switch, not handlers[seg.id]: a keyed lookup by a string cut from the text looks it up in V8's
+      // string table on every segment (measured ~4% of the 810 path).
+      switch (seg.id) {
+        case "IT1":
+          return handlers.IT1!(seg);
+        case "PID":
+          return handlers.PID!(seg);
+        case "PO4":
+          return handlers.PO4!(seg);
+        case "SAC":
+          return handlers.SAC!(seg);
+        case "TXI":
+          return handlers.TXI!(seg);
+        case "CTP":
+          return handlers.CTP!(seg);
+        case "REF":
+          return handlers.REF!(seg);
+        case "DTM":
+          return handlers.DTM!(seg);
+        case "N1":
+          return handlers.N1!(seg);
+        case "N2":
+          return handlers.N2!(seg);
+        case "N3":
+          return handlers.N3!(seg);
+        case "N4":
+          return handlers.N4!(seg);
+        case "BIG":
+          return handlers.BIG!(seg);
+        case "NTE":
+          return handlers.NTE!(seg);
+        case "CUR":
+          return handlers.CUR!(seg);
+        case "ITD":
+          return handlers.ITD!(seg);
+        case "TDS":
+          return handlers.TDS!(seg);
+        case "CTT":
+          return handlers.CTT!(seg);
+      }
     },
     finish() {
       closeLine();
@@ -480,21 +545,33 @@ function checkTotals(inv: Invoice, tds: Segment | undefined, ctt: Segment | unde
 
 const pad = (i: number) => String(i).padStart(2, "0");
 
-/** CCYYMMDD (or YYMMDD from pre-4010 senders, windowed at 50) to YYYY-MM-DD; undefined when invalid. */
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** Two digits at `i` as a number, or -1. */
+function twoDigits(s: string, i: number): number {
+  const a = s.charCodeAt(i) - 48;
+  const b = s.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
+/**
+ * CCYYMMDD (or YYMMDD from pre-4010 senders, windowed at 50) to YYYY-MM-DD; undefined when invalid. By
+ * character codes rather than regular expressions and Date objects: every invoice has several dates.
+ */
 export function isoDate(s: string): string | undefined {
-  let y: string;
-  let rest: string;
-  if (/^\d{8}$/.test(s)) {
-    y = s.slice(0, 4);
-    rest = s.slice(4);
-  } else if (/^\d{6}$/.test(s)) {
-    const yy = Number(s.slice(0, 2));
-    y = String(yy < 50 ? 2000 + yy : 1900 + yy);
-    rest = s.slice(2);
-  } else return undefined;
-  const m = Number(rest.slice(0, 2));
-  const d = Number(rest.slice(2, 4));
-  const days = new Date(Date.UTC(Number(y), m, 0)).getUTCDate();
-  if (m < 1 || m > 12 || d < 1 || d > days) return undefined;
-  return `${y}-${rest.slice(0, 2)}-${rest.slice(2, 4)}`;
+  if (s.length !== 8 && s.length !== 6) return undefined;
+  const at = s.length - 4;
+  let year = 0;
+  for (let i = 0; i < at; i += 2) {
+    const d = twoDigits(s, i);
+    if (d < 0) return undefined;
+    year = year * 100 + d;
+  }
+  if (at === 2) year += year < 50 ? 2000 : 1900;
+  const m = twoDigits(s, at);
+  const d = twoDigits(s, at + 2);
+  if (m < 1 || m > 12 || d < 1) return undefined;
+  const leap = year % 4 === 0 && (year % 100 !== 0 || year % 400 === 0);
+  if (d > (m === 2 && leap ? 29 : DAYS_IN_MONTH[m - 1]!)) return undefined;
+  return `${at === 4 ? s.slice(0, 4) : year}-${s.slice(at, at + 2)}-${s.slice(at + 2)}`;
 }

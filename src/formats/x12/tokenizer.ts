@@ -133,6 +133,13 @@ function guessSeparators(text: string, start: number, final: boolean): Separator
   return final ? { element, component: ">", segment: "\n" } : "more";
 }
 
+/** Position of the first CR or LF, or -1. */
+function firstLineBreak(text: string): number {
+  const lf = text.indexOf("\n");
+  const cr = text.indexOf("\r");
+  return lf < 0 ? cr : cr < 0 ? lf : Math.min(lf, cr);
+}
+
 export interface X12Tokenizer {
   push(text: string): void;
   end(): void;
@@ -152,19 +159,23 @@ export function createX12Tokenizer(sink: TokenizerSink): X12Tokenizer {
    * element and none for the segment (measured ~40% faster than slice + split on the tokenizer's hot path).
    */
   const emitRange = (from: number, to: number, s: Separators) => {
-    const elements: string[] = [];
+    let count = 0;
     let start = from;
     for (;;) {
       const k = buf.indexOf(s.element, start);
       if (k < 0 || k >= to) {
-        elements.push(buf.slice(start, to));
+        scratch[count++] = buf.slice(start, to);
         break;
       }
-      elements.push(buf.slice(start, k));
+      scratch[count++] = buf.slice(start, k);
       start = k + 1;
     }
-    deliver(elements, s);
+    // Copied out at its size: an array grown by push gets room for 17 elements, and a segment has about 5
+    // (measured: a quarter of all bytes allocated on the 810 path).
+    deliver(scratch.slice(0, count), s);
   };
+  /** Elements of the segment being cut; their strings stay referenced until overwritten, no longer needed. */
+  const scratch: string[] = [];
 
   const deliver = (elements: string[], s: Separators) => {
     const first = elements[0]!;
@@ -192,8 +203,10 @@ export function createX12Tokenizer(sink: TokenizerSink): X12Tokenizer {
   /** Consumes as much of buf as forms whole segments; returns the position to keep from. */
   const run = (final: boolean): number => {
     let pos = 0;
-    let lf = buf.indexOf("\n");
-    let cr = buf.indexOf("\r");
+    // Next line break at or after the current segment; -2 until first needed (files without wrapped lines
+    // never need the CR search, and skipping it at every piece measured ~25% of the tokenizer's time).
+    let lf = -2;
+    let cr = -2;
     const n = buf.length;
     while (pos < n) {
       // Formatting between segments: CR/LF, spaces, indentation, NULs, a BOM between concatenated files.
@@ -277,8 +290,8 @@ export function createX12Tokenizer(sink: TokenizerSink): X12Tokenizer {
       // A line break inside the segment (a wrapped file) is formatting unless it is the terminator.
       if (seps.segment !== "\n") {
         // Each cached position moves forward only, so finding line breaks stays linear in the buffer.
-        if (lf >= 0 && lf < from) lf = buf.indexOf("\n", from);
-        if (cr >= 0 && cr < from) cr = buf.indexOf("\r", from);
+        if (lf === -2 || (lf >= 0 && lf < from)) lf = buf.indexOf("\n", from);
+        if (cr === -2 || (cr >= 0 && cr < from)) cr = buf.indexOf("\r", from);
         if ((lf >= 0 && lf < end) || (cr >= 0 && cr < end)) {
           const raw = buf.slice(from, end).replace(/[\r\n]/g, "");
           if (raw.length > 0) emit(raw, seps);
@@ -292,7 +305,20 @@ export function createX12Tokenizer(sink: TokenizerSink): X12Tokenizer {
 
   return {
     push(text: string) {
-      buf = buf.length === 0 ? text : buf + text;
+      let rest = text;
+      if (buf.length > 0 && seps !== undefined) {
+        // The segment cut by the previous piece is finished with this piece's first terminator, so the piece
+        // itself is read in place: `buf + text` would copy the whole piece into a new string when searched.
+        const k = seps.segment === "\n" ? firstLineBreak(text) : text.indexOf(seps.segment);
+        if (k >= 0) {
+          buf += text.slice(0, k + 1);
+          const keep = run(false);
+          offset += keep;
+          buf = buf.slice(keep);
+          rest = text.slice(k + 1);
+        }
+      }
+      buf = buf.length === 0 ? rest : buf + rest;
       const keep = run(false);
       offset += keep;
       buf = buf.slice(keep);
