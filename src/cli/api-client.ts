@@ -10,7 +10,7 @@ import { CliError } from "./errors.js";
  * official AWS SDK clients against its endpoint, so they see exactly what any other client sees.
  */
 
-export const DEFAULT_ENDPOINT = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
+const DEFAULT_ENDPOINT = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 const ENDPOINT_ENV = "INFLOW_ENDPOINT";
 /** Giving up on a connection that never opens; answers themselves may take long (a 900 s function). */
 const CONNECT_TIMEOUT_MILLIS = 5_000;
@@ -112,8 +112,9 @@ function apiError(error: unknown, endpoint: string, service: string): Error {
   const { name, message } = error as Error;
   if (status === undefined) return error instanceof Error ? error : new Error(String(error));
   // The SDK names an error it cannot place `Unknown`: whatever answered does not speak this API.
-  if (status < 500 && name && name !== "Unknown" && name !== "UnknownError" && name !== "Error") {
-    return new CliError(`${name}: ${message}`);
+  if (name && name !== "Unknown" && name !== "UnknownError" && name !== "Error") {
+    if (status < 500) return new CliError(`${name}: ${message}`);
+    return new CliError(`${endpoint} failed: ${name}: ${message} (HTTP ${status}); its log has the details.`);
   }
   return new CliError(
     `${endpoint} does not answer as the ${service} API of Inflow (HTTP ${status}${message ? `: ${message}` : ""}). Check that --endpoint or ${ENDPOINT_ENV} points at \`inflow serve\`.`,
@@ -139,7 +140,7 @@ function unreachableCode(error: unknown): string | undefined {
   return undefined;
 }
 
-export const endpointUnreachable = (endpoint: string, code: string) =>
+const endpointUnreachable = (endpoint: string, code: string) =>
   new CliError(
     `Cannot reach Inflow at ${endpoint} (${code}). Start it with \`inflow serve\` (it listens on ${DEFAULT_ENDPOINT} by default), or point --endpoint or ${ENDPOINT_ENV} at a running instance.`,
   );

@@ -49,6 +49,15 @@ describe("inflow executions against a running instance", () => {
     const greeterArn = await machine("greeter", "greet");
     chargerArn = await machine("charger", "charge");
     succeededArn = await run(greeterArn, "hello-ann", { name: "Ann" });
+    // ListExecutions refuses express machines: listing every machine's executions skips them.
+    await sfn.send(
+      new CreateStateMachineCommand({
+        name: "quick",
+        definition: definition("greet"),
+        roleArn: ROLE_ARN,
+        type: "EXPRESS",
+      }),
+    );
     failedArn = await run(chargerArn, "order-42", { order: 42 });
   });
   afterAll(async () => {

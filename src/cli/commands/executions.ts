@@ -44,7 +44,7 @@ export function registerExecutions(program: Command): void {
     executions
       .command("ls")
       .description("List executions, newest first: of one state machine, or of all of them.")
-      .option("--machine <name|arn>", "only executions of this state machine")
+      .option("--machine <name|arn>", "only executions of this state machine", parseMachine)
       .addOption(new Option("--status <status>", "only executions in this status").choices(STATUSES))
       .option(
         "--limit <n>",
@@ -79,6 +79,16 @@ export function registerExecutions(program: Command): void {
   ).action((arn: string, options: ApiOptions) => redriveExecution(arn, options));
 }
 
+function parseMachine(value: string): string {
+  // Step Functions' limits: names of 1 to 80 characters, ARNs of at most 256.
+  if (value.length < 1 || value.length > (value.startsWith("arn:") ? 256 : 80)) {
+    throw new InvalidArgumentError(
+      "expected a state machine name (1 to 80 characters) or ARN (at most 256).",
+    );
+  }
+  return value;
+}
+
 function parseCount(max: number, min = 1) {
   return (value: string): number => {
     const n = Number(value);
@@ -95,17 +105,18 @@ async function stateMachineArns(
 ): Promise<string[]> {
   if (machine?.startsWith("arn:")) return [machine];
   const { ListStateMachinesCommand } = await import("@aws-sdk/client-sfn");
-  const machines: { name: string; arn: string }[] = [];
+  const machines: { name: string; arn: string; type?: string }[] = [];
   let nextToken: string | undefined;
   for (let page = 0; page < MAX_MACHINE_PAGES; page++) {
     const answer = await client.send(new ListStateMachinesCommand({ maxResults: 1000, nextToken }));
-    for (const { name, stateMachineArn } of answer.stateMachines ?? []) {
-      machines.push({ name: name!, arn: stateMachineArn! });
+    for (const { name, stateMachineArn, type } of answer.stateMachines ?? []) {
+      machines.push({ name: name!, arn: stateMachineArn!, type });
     }
     nextToken = answer.nextToken;
     if (!nextToken) break;
   }
-  if (machine === undefined) return machines.map((m) => m.arn);
+  // Express executions are not recorded, and ListExecutions refuses their machines.
+  if (machine === undefined) return machines.filter((m) => m.type !== "EXPRESS").map((m) => m.arn);
   const found = machines.find((m) => m.name === machine);
   if (!found) {
     throw new CliError(
