@@ -2,6 +2,7 @@ import type { Queues } from "../queues/types.js";
 import type { Store } from "../store/types.js";
 import { createExecutions } from "./executions.js";
 import { createMachines } from "./machines.js";
+import { createMapRuns } from "./map-runs.js";
 import { createTaskTokens } from "./task-tokens.js";
 import { createStepWorker, type FunctionInvoker } from "./worker.js";
 
@@ -36,6 +37,7 @@ export function createStates(store: Store, queues: Queues, options: StatesOption
     machines,
     executions,
     tasks: createTaskTokens(store, queues, settings),
+    mapRuns: createMapRuns(store),
     /** Starts this process's step workers (serve and worker do; a client-only process doesn't). */
     startWorkers: () => worker.start(),
     close: () => worker.stop(),

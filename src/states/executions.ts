@@ -1,14 +1,17 @@
 import { randomUUID } from "node:crypto";
-import type { Queues, TransactionalQueues } from "../queues/types.js";
+import type { Queues } from "../queues/types.js";
 import { isUniqueViolation } from "../store/errors.js";
 import type { Queryable, Store } from "../store/types.js";
+import { type ExecutionRow, infoOf, SELECT_EXECUTIONS } from "./execution-rows.js";
 import { appendEvents, type HistoryEvent, readHistory } from "./history.js";
 import { finishStepInRequest, openStep } from "./inline.js";
 import { jacksonSyntaxError } from "./json-syntax.js";
 import { checkExecutionTransition } from "./lifecycle.js";
 import type { Machines, StateMachine } from "./machines.js";
+import { mapRunRow } from "./map-runs.js";
+import { insertExecution } from "./new-execution.js";
 import { redriveRun } from "./redrive.js";
-import { insertRun, loadRun } from "./runs.js";
+import { loadRun } from "./runs.js";
 import {
   executionAlreadyExists,
   executionDoesNotExist,
@@ -18,8 +21,9 @@ import {
   invalidName,
   ServiceError,
 } from "./service-errors.js";
-import { closeExecution, type ExecutionInfo, sendStep, stepsQueueSetup } from "./step.js";
-import type { ExecutionStatus, MachineDefinition, StateMachineType } from "./types.js";
+import { closeExecution, reportToParentExecution } from "./step.js";
+import { stepsQueueSetup } from "./steps-queue.js";
+import type { ExecutionStatus } from "./types.js";
 
 const NAME = /^[A-Za-z0-9_-]{1,80}$/;
 /** RedriveExecution works within 14 days of the stop. */
@@ -42,67 +46,11 @@ export interface ExecutionDescription {
   cause?: string;
   redriveCount: number;
   redriveDate?: number;
+  /** Set for an iteration of a distributed Map. */
+  mapRunArn?: string;
 }
 
-interface ExecutionRow {
-  id: number;
-  arn: string;
-  name: string;
-  state_machine_id: number;
-  definition: string;
-  status: ExecutionStatus;
-  input: string;
-  output: string | null;
-  error: string | null;
-  cause: string | null;
-  started_at: number;
-  stopped_at: number | null;
-  redrive_count: number;
-  redriven_at: number | null;
-  sm_arn: string;
-  sm_name: string;
-  role_arn: string;
-  sm_type: StateMachineType;
-  parent_run_id: number | null;
-  parent_run_version: number | null;
-}
-
-export const SELECT_EXECUTIONS = `SELECT e.id, e.arn, e.name, e.state_machine_id, e.definition, e.status, e.input,
-  e.output, e.error, e.cause, e.started_at, e.stopped_at, e.redrive_count, e.redriven_at, e.parent_run_id, e.parent_run_version,
-  m.arn AS sm_arn, m.name AS sm_name, m.role_arn, m.type AS sm_type
-  FROM executions e JOIN state_machines m ON m.id = e.state_machine_id`;
 const SELECT = SELECT_EXECUTIONS;
-
-/** Parsed definitions by their text: executions of one machine share one parse. */
-const definitions = new Map<string, MachineDefinition>();
-
-/** The execution as steps see it. */
-export type { ExecutionRow };
-
-export function infoOf(row: ExecutionRow): ExecutionInfo {
-  let definition = definitions.get(row.definition);
-  if (!definition) {
-    definition = JSON.parse(row.definition) as MachineDefinition;
-    if (definitions.size > 1000) definitions.clear();
-    definitions.set(row.definition, definition);
-  }
-  return {
-    id: row.id,
-    arn: row.arn,
-    name: row.name,
-    input: JSON.parse(row.input),
-    startedAt: row.started_at,
-    definition,
-    stateMachineArn: row.sm_arn,
-    stateMachineName: row.sm_name,
-    roleArn: row.role_arn,
-    machineType: row.sm_type,
-    status: row.status,
-    redriveCount: row.redrive_count,
-    parentRunId: row.parent_run_id,
-    parentRunVersion: row.parent_run_version,
-  };
-}
 
 function describe(row: ExecutionRow): ExecutionDescription {
   return {
@@ -118,89 +66,8 @@ function describe(row: ExecutionRow): ExecutionDescription {
     ...(row.cause !== null ? { cause: row.cause } : {}),
     redriveCount: row.redrive_count,
     ...(row.redriven_at !== null ? { redriveDate: row.redriven_at } : {}),
+    ...(row.map_run_arn !== null ? { mapRunArn: row.map_run_arn } : {}),
   };
-}
-
-/**
- * Writes a new execution: its row, ExecutionStarted, the first run and its first step, in the
- * caller's transaction (a `states:startExecution` task starts one inside its own step). With
- * `firstStep: "caller"` the first step is left to the caller, which takes it in the same
- * transaction.
- */
-export async function insertExecution(
-  tx: Queryable,
-  queues: TransactionalQueues,
-  input: {
-    arn: string;
-    name: string;
-    machine: StateMachine;
-    text: string;
-    parsed: unknown;
-    now: number;
-    parent?: { runId: number; version: number };
-    firstStep?: "queued" | "caller";
-  },
-): Promise<{ execution: ExecutionInfo; runId: number }> {
-  const { machine, now } = input;
-  const [row] = await tx.query<{ id: number }>(
-    `INSERT INTO executions (arn, name, state_machine_id, definition, status, input, started_at, parent_run_id, parent_run_version)
-     VALUES ($1, $2, $3, $4, 'RUNNING', $5, $6, $7, $8) RETURNING id`,
-    [
-      input.arn,
-      input.name,
-      machine.id,
-      machine.definitionText,
-      input.text,
-      now,
-      input.parent?.runId ?? null,
-      input.parent?.version ?? null,
-    ],
-  );
-  const id = row!.id;
-  await appendEvents(tx, id, now, [
-    {
-      type: "ExecutionStarted",
-      details: { input: input.text, inputDetails: { truncated: false }, roleArn: machine.roleArn },
-    },
-  ]);
-  const runId = await insertRun(
-    tx,
-    {
-      executionId: id,
-      parentId: null,
-      container: "",
-      itemIndex: 0,
-      status: "RUNNING",
-      stateName: machine.definition.StartAt,
-      phase: "enter",
-      stateInput: input.parsed,
-      stateData: {},
-      variables: {},
-    },
-    now,
-  );
-  if (input.firstStep !== "caller") await sendStep(queues, { kind: "run", run: runId, version: 1 });
-  const timeout = machine.definition.TimeoutSeconds;
-  if (typeof timeout === "number" && timeout > 0) {
-    await sendStep(queues, { kind: "timeout", execution: id }, timeout * 1000);
-  }
-  const execution: ExecutionInfo = {
-    id,
-    arn: input.arn,
-    name: input.name,
-    input: input.parsed,
-    startedAt: now,
-    definition: machine.definition,
-    stateMachineArn: machine.arn,
-    stateMachineName: machine.name,
-    roleArn: machine.roleArn,
-    machineType: machine.type,
-    status: "RUNNING",
-    redriveCount: 0,
-    parentRunId: input.parent?.runId ?? null,
-    parentRunVersion: input.parent?.version ?? null,
-  };
-  return { execution, runId };
 }
 
 export function createExecutions(
@@ -287,18 +154,25 @@ export function createExecutions(
       return describe(await rowByArn(arn));
     },
 
-    async list(filter: {
-      stateMachineArn: string;
-      status?: ExecutionStatus;
-      limit: number;
-      afterId?: number;
-    }) {
-      const machine = await machines.byArn(filter.stateMachineArn);
-      const params: unknown[] = [machine.id, filter.afterId ?? Number.MAX_SAFE_INTEGER, filter.limit];
+    /**
+     * ListExecutions: a state machine's own executions, or (with `mapRunArn`) the executions of
+     * one distributed Map run, which a state machine's listing leaves out, as AWS does.
+     */
+    async list(
+      filter: { status?: ExecutionStatus; limit: number; afterId?: number } & (
+        | { stateMachineArn: string }
+        | { mapRunArn: string }
+      ),
+    ) {
+      const owner =
+        "mapRunArn" in filter
+          ? { column: "e.map_run_id", id: (await mapRunRow(store, filter.mapRunArn)).id }
+          : { column: "e.state_machine_id", id: (await machines.byArn(filter.stateMachineArn)).id };
+      const params: unknown[] = [owner.id, filter.afterId ?? Number.MAX_SAFE_INTEGER, filter.limit];
       if (filter.status) params.push(filter.status);
       const rows = await store.query<ExecutionRow>(
-        `${SELECT} WHERE e.state_machine_id = $1 AND e.id < $2${filter.status ? " AND e.status = $4" : ""}
-         ORDER BY e.id DESC LIMIT $3`,
+        `${SELECT} WHERE ${owner.column} = $1 AND e.id < $2${filter.status ? " AND e.status = $4" : ""}
+         ${"mapRunArn" in filter ? "" : "AND e.map_run_id IS NULL"} ORDER BY e.id DESC LIMIT $3`,
         params as never,
       );
       return rows.map((row) => ({ id: row.id, ...describe(row) }));
@@ -384,7 +258,12 @@ export function createExecutions(
             },
           },
         ]);
-        await closeExecution(tx, infoOf(row), now, { status: "ABORTED", ...details });
+        const ending = { status: "ABORTED" as const, ...details };
+        const step = openStep(tx, queues.within(tx), { now, region: options.region, execution: infoOf(row) });
+        await closeExecution(tx, step.queues, step.execution, now, ending);
+        // A parent waiting on it (`.sync`, or a distributed Map) learns that it stopped.
+        await reportToParentExecution(step, step.execution, ending);
+        await step.history.flush();
       });
       return { stopDate: now };
     },

@@ -2,7 +2,8 @@ import type { TransactionalQueues } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
 import { createEventLog } from "./history.js";
 import { loadRun } from "./runs.js";
-import { advance, type ExecutionInfo, type ReadyRuns, type StepContext, sendStep } from "./step.js";
+import { advance, type ExecutionInfo, type ReadyRuns, type StepContext } from "./step.js";
+import { sendStep } from "./steps-queue.js";
 
 /**
  * Transitions one transaction may make across the runs it wakes: a Map of a few hundred short

@@ -1,8 +1,9 @@
 import type { TransactionalQueues } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
 import { containerAt } from "./containers.js";
+import { reopenMapRun } from "./map-runs.js";
 import { childrenOf, type Run, saveRun } from "./runs.js";
-import { sendStep } from "./step.js";
+import { sendStep } from "./steps-queue.js";
 import type { MachineDefinition } from "./types.js";
 
 const UNFINISHED_OR_FAILED = new Set(["FAILED", "ABORTED"]);
@@ -23,6 +24,7 @@ export async function redriveRun(
   const state = containerAt(definition, run.container).States[run.stateName];
   const settings = run.stateData.children;
   if (state && (state.Type === "Map" || state.Type === "Parallel") && settings) {
+    if (settings.mapRun) await reopenMapRun(tx, settings.mapRun.id);
     const children = await childrenOf(tx, run.id);
     const again = children.filter((child) => UNFINISHED_OR_FAILED.has(child.status));
     const waiting: Run = {
@@ -51,7 +53,12 @@ export async function redriveRun(
     wakeAt: null,
     error: null,
     cause: null,
-    stateData: run.stateData.mapItem ? { mapItem: run.stateData.mapItem } : {},
+    // A distributed iteration starts a new execution; an inline one keeps its item.
+    stateData: run.stateData.mapRun
+      ? { mapRun: run.stateData.mapRun }
+      : run.stateData.mapItem
+        ? { mapItem: run.stateData.mapItem }
+        : {},
   };
   const version = await saveRun(tx, run, fresh, now);
   if (asChild.start) await sendStep(queues, { kind: "run", run: run.id, version });

@@ -25,6 +25,13 @@ export interface Run {
   cause: string | null;
 }
 
+export interface MapRunRef {
+  id: number;
+  arn: string;
+  /** The Map's Label (or a generated one): child execution ARNs carry it. */
+  label: string;
+}
+
 export interface StateData {
   /** Attempts per Retrier index for the current state. */
   retries?: number[];
@@ -33,7 +40,18 @@ export interface StateData {
   /** When the state was entered (context object State.EnteredTime). */
   enteredAt?: number;
   /** A Map or Parallel waiting for its children. */
-  children?: { total: number; maxConcurrency: number; toleratedCount?: number; toleratedPercentage?: number };
+  children?: {
+    total: number;
+    maxConcurrency: number;
+    toleratedCount?: number;
+    toleratedPercentage?: number;
+    /** A distributed Map's run, whose children each run as an execution. */
+    mapRun?: MapRunRef;
+  };
+  /** An iteration of a distributed Map: the map run it belongs to. */
+  mapRun?: MapRunRef;
+  /** An iteration of a distributed Map that started its execution: that execution's ARN. */
+  childExecution?: string;
   /**
    * A task waiting for its answer: what it called, for the worker that invokes functions, and
    * when a function call's TimeoutSeconds runs out.

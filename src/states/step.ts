@@ -1,7 +1,8 @@
-import type { Queues, TransactionalQueues } from "../queues/types.js";
+import type { TransactionalQueues } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
 import { containerAt, topLanguage } from "./containers.js";
 import { STATES_ERRORS, StatesError } from "./errors.js";
+import { infoOf, lockExecution } from "./execution-rows.js";
 import type { EventLog, NewEvent } from "./history.js";
 import { exitState, languageOf } from "./io.js";
 import { enterChoice } from "./kinds/choice.js";
@@ -14,9 +15,11 @@ import { enterSucceed } from "./kinds/succeed.js";
 import { enterTask } from "./kinds/task.js";
 import { enterWait } from "./kinds/wait.js";
 import { checkExecutionTransition, checkRunTransition } from "./lifecycle.js";
+import { abortIterations, endMapRun, insertMapRun, startIteration } from "./map-runs.js";
 import { type Catcher, findCatcher, planRetry, type Retrier } from "./retry.js";
 import { childrenOf, deleteDescendants, insertRun, loadRun, type Run, saveRun } from "./runs.js";
 import type { ContextObject, Scope } from "./scope.js";
+import { sendStep } from "./steps-queue.js";
 import { answerTask, startTask } from "./tasks.js";
 import type { ExecutionStatus, MachineDefinition, StateDefinition, StateMachineType } from "./types.js";
 
@@ -30,24 +33,10 @@ const LOCATED_ERRORS = new Set<string>([
 /** Inflow keeps payloads whole (they are bounded at 256 KiB), so history never truncates them. */
 const UNTRUNCATED = Object.freeze({ truncated: false });
 
-/** The internal queue that carries steps; see the glossary in types.ts. */
-export const STEPS_QUEUE = "inflow-states-steps";
-/** SQS delays stop at 15 minutes: longer timers are re-armed when they come due early. */
-const MAX_DELAY_SECONDS = 900;
 /** Transitions one step may chain before it yields to other runs. */
 const MAX_CHAIN = 200;
 /** The Standard workflow payload limit. */
 const MAX_PAYLOAD_BYTES = 262_144;
-
-export type StepMessage =
-  /** Advance this run, if it is still at this version. */
-  | { kind: "run"; run: number; version: number }
-  /** The execution's TimeoutSeconds may have run out. */
-  | { kind: "timeout"; execution: number }
-  /** A task token's timeout or heartbeat may have run out. */
-  | { kind: "task-timeout"; token: string }
-  /** Call the function (or start the execution) this waiting run's task names. */
-  | { kind: "invoke"; run: number; version: number };
 
 /** What a step needs to know about the execution its run belongs to. */
 export interface ExecutionInfo {
@@ -66,6 +55,8 @@ export interface ExecutionInfo {
   /** Set when a `states:startExecution.sync` task of another execution waits for this one. */
   parentRunId: number | null;
   parentRunVersion: number | null;
+  /** Set when this execution is an iteration of a Distributed Map run. */
+  mapRunId: number | null;
 }
 
 export interface StepContext {
@@ -98,30 +89,6 @@ export async function wakeRun(step: StepContext, run: number, version: number): 
 }
 
 const iso = (millis: number) => new Date(millis).toISOString();
-
-/** The steps queue is created on first use by any process (starting executions or running them). */
-export function stepsQueueSetup(queues: Queues): () => Promise<void> {
-  let ready: Promise<unknown> | undefined;
-  return async () => {
-    ready ??= queues.createQueue(STEPS_QUEUE, { VisibilityTimeout: "60" }).catch((error: unknown) => {
-      ready = undefined;
-      throw error;
-    });
-    await ready;
-  };
-}
-
-export async function sendStep(
-  queues: TransactionalQueues,
-  message: StepMessage,
-  delayMillis = 0,
-): Promise<void> {
-  const delaySeconds = Math.min(MAX_DELAY_SECONDS, Math.max(0, Math.ceil(delayMillis / 1000)));
-  await queues.sendMessage(STEPS_QUEUE, {
-    body: JSON.stringify(message),
-    ...(delaySeconds > 0 ? { delaySeconds } : {}),
-  });
-}
 
 function contextObject(execution: ExecutionInfo, run: Run, enteredAt: number): ContextObject {
   return {
@@ -206,6 +173,10 @@ async function catchOutcome(
  * end of the run. Everything it writes goes through `step.tx`.
  */
 export async function advance(step: StepContext, loaded: Run): Promise<void> {
+  if (loaded.stateData.mapRun && loaded.phase === "enter") {
+    await startIteration(step, loaded, loaded.stateData.mapRun);
+    return;
+  }
   const { execution, now } = step;
   // A run woken from waiting is running again; later writes are checked from there.
   checkRunTransition(loaded.status, "RUNNING");
@@ -487,10 +458,23 @@ async function spawnChildren(
 ): Promise<void> {
   const { tx, now, execution } = step;
   const limit = outcome.maxConcurrency > 0 ? outcome.maxConcurrency : outcome.children.length;
+  const mapRun = outcome.distributed
+    ? await insertMapRun(step, run.id, {
+        label: outcome.distributed.label,
+        maxConcurrency: outcome.maxConcurrency,
+        itemCount: outcome.children.length,
+        ...(outcome.toleratedCount !== undefined ? { toleratedCount: outcome.toleratedCount } : {}),
+        ...(outcome.toleratedPercentage !== undefined
+          ? { toleratedPercentage: outcome.toleratedPercentage }
+          : {}),
+      })
+    : undefined;
   events.push(
-    state.Type === "Map"
-      ? { type: "MapStateStarted", details: { length: outcome.children.length } }
-      : { type: "ParallelStateStarted" },
+    mapRun
+      ? { type: "MapRunStarted", details: { mapRunArn: mapRun.arn } }
+      : state.Type === "Map"
+        ? { type: "MapStateStarted", details: { length: outcome.children.length } }
+        : { type: "ParallelStateStarted" },
   );
   const waiting: Run = {
     ...run,
@@ -505,6 +489,7 @@ async function spawnChildren(
         ...(outcome.toleratedPercentage !== undefined
           ? { toleratedPercentage: outcome.toleratedPercentage }
           : {}),
+        ...(mapRun ? { mapRun } : {}),
       },
     },
   };
@@ -525,12 +510,13 @@ async function spawnChildren(
         stateName: container.StartAt,
         phase: "enter",
         stateInput: child.input,
-        stateData: child.mapItem ? { mapItem: child.mapItem } : {},
+        // A distributed iteration's execution has no Map in its context object.
+        stateData: mapRun ? { mapRun } : child.mapItem ? { mapItem: child.mapItem } : {},
         variables: child.variables,
       },
       now,
     );
-    if (started) await startChild(step, id, 1, state.Type, index, run.stateName);
+    if (started) await startChild(step, id, 1, state.Type === "Map" && !mapRun, index, run.stateName);
   }
 }
 
@@ -538,11 +524,11 @@ async function startChild(
   step: StepContext,
   id: number,
   version: number,
-  type: string,
+  iterationEvents: boolean,
   index: number,
   name: string,
 ) {
-  if (type === "Map") {
+  if (iterationEvents) {
     step.history.append(step.execution.id, [{ type: "MapIterationStarted", details: { name, index } }]);
   }
   await wakeRun(step, id, version);
@@ -585,7 +571,7 @@ async function finishRun(
           },
     );
     step.history.append(execution.id, events.splice(0));
-    await closeExecution(tx, execution, now, ending);
+    await closeExecution(tx, step.queues, execution, now, ending);
     await reportToParentExecution(step, execution, ending);
     return;
   }
@@ -595,6 +581,7 @@ async function finishRun(
 
 export async function closeExecution(
   tx: Queryable,
+  queues: TransactionalQueues,
   execution: ExecutionInfo,
   now: number,
   ending: Ending | { status: "TIMED_OUT" | "ABORTED"; error?: string; cause?: string },
@@ -616,6 +603,7 @@ export async function closeExecution(
     "UPDATE runs SET status = 'ABORTED', version = version + 1, updated_at = $1 WHERE execution_id = $2 AND status IN ('PENDING', 'RUNNING', 'WAITING')",
     [now, execution.id],
   );
+  await abortIterations(tx, queues, execution.id, now);
 }
 
 /** A child execution started by `states:startExecution.sync` ended: its parent's task answers. */
@@ -625,6 +613,10 @@ export async function reportToParentExecution(
   ending: { status: ExecutionStatus; output?: unknown; error?: string; cause?: string },
 ): Promise<void> {
   if (child.parentRunId === null || child.parentRunVersion === null) return;
+  if (child.mapRunId !== null) {
+    await endIteration(step, child, ending);
+    return;
+  }
   const [parentRow] = await step.tx.query<{ execution_id: number }>(
     "SELECT execution_id FROM runs WHERE id = $1",
     [child.parentRunId],
@@ -682,6 +674,40 @@ export async function reportToParentExecution(
 }
 
 /**
+ * An iteration's execution of a distributed Map ended: its stand-in run in the parent ends the
+ * same way, and the Map goes on as after any child. The parent's lock is taken after the
+ * child's, as every child-to-parent report does.
+ */
+async function endIteration(
+  step: StepContext,
+  child: ExecutionInfo,
+  ending: { status: ExecutionStatus; output?: unknown; error?: string; cause?: string },
+): Promise<void> {
+  const { tx, now } = step;
+  const [owner] = await tx.query<{ execution_id: number }>("SELECT execution_id FROM runs WHERE id = $1", [
+    child.parentRunId,
+  ]);
+  const parentRow = owner && (await lockExecution(tx, owner.execution_id));
+  if (parentRow?.status !== "RUNNING") return;
+  const standIn = await loadRun(tx, child.parentRunId!);
+  if (standIn?.status !== "WAITING" || standIn.version !== child.parentRunVersion) return;
+  const succeeded = ending.status === "SUCCEEDED";
+  const finished: Run = {
+    ...standIn,
+    status: succeeded ? "SUCCEEDED" : "FAILED",
+    output: succeeded ? ending.output : undefined,
+    error: succeeded
+      ? null
+      : (ending.error ?? (ending.status === "TIMED_OUT" ? STATES_ERRORS.Timeout : null)),
+    cause: succeeded ? null : (ending.cause ?? null),
+  };
+  // Woken to end, as any waiting run is running again before it ends.
+  await saveRun(tx, { ...standIn, status: "RUNNING" }, finished, now);
+  // The parent's runs go on in steps of the parent's own.
+  await childEnded({ ...step, execution: infoOf(parentRow), ready: undefined }, finished);
+}
+
+/**
  * A child ended: start the next pending sibling, or, when the failures pass what the state
  * tolerates or every child has ended, wake the parent to finish the Map or Parallel.
  */
@@ -692,7 +718,8 @@ async function childEnded(step: StepContext, child: Run): Promise<void> {
   const container = containerAt(execution.definition, parent.container);
   const state = container.States[parent.stateName]!;
   const settings = parent.stateData.children;
-  if (state.Type === "Map") {
+  const iterationEvents = state.Type === "Map" && !settings.mapRun;
+  if (iterationEvents) {
     step.history.append(execution.id, [
       {
         type: child.status === "SUCCEEDED" ? "MapIterationSucceeded" : "MapIterationFailed",
@@ -715,14 +742,18 @@ async function childEnded(step: StepContext, child: Run): Promise<void> {
       (failed / settings.total) * 100 <= (settings.toleratedPercentage ?? 100));
 
   if (!tolerated) {
-    const toleranceSet = settings.toleratedCount !== undefined || settings.toleratedPercentage !== undefined;
+    // A distributed Map run always has a threshold (0 by default), so it always fails by it.
+    const toleranceSet =
+      settings.toleratedCount !== undefined ||
+      settings.toleratedPercentage !== undefined ||
+      settings.mapRun !== undefined;
     const error = toleranceSet
       ? {
           error: STATES_ERRORS.ExceedToleratedFailureThreshold,
           cause: "The specified tolerated failure threshold was exceeded",
         }
       : { error: child.error ?? "", cause: child.cause ?? "" };
-    await abortChildren(tx, parent.id, now);
+    await abortChildren(step, parent.id);
     await wakeParent(step, parent, { error });
     return;
   }
@@ -735,7 +766,7 @@ async function childEnded(step: StepContext, child: Run): Promise<void> {
       now,
       next!.id,
     ]);
-    await startChild(step, next!.id, next!.version + 1, state.Type, next!.item_index, parent.stateName);
+    await startChild(step, next!.id, next!.version + 1, iterationEvents, next!.item_index, parent.stateName);
     return;
   }
   if (unfinished === 0) await wakeParent(step, parent, {});
@@ -744,16 +775,27 @@ async function childEnded(step: StepContext, child: Run): Promise<void> {
 async function wakeParent(step: StepContext, parent: Run, resume: NonNullable<Run["stateData"]["resume"]>) {
   const container = containerAt(step.execution.definition, parent.container);
   const type = container.States[parent.stateName]!.Type;
-  step.history.append(step.execution.id, [
-    { type: resume.error ? `${type}StateFailed` : `${type}StateSucceeded` },
-  ]);
+  const mapRun = parent.stateData.children?.mapRun;
+  if (mapRun) {
+    await endMapRun(step.tx, mapRun.id, resume.error ? "FAILED" : "SUCCEEDED", step.now);
+    step.history.append(step.execution.id, [
+      resume.error
+        ? { type: "MapRunFailed", details: { error: resume.error.error, cause: resume.error.cause } }
+        : { type: "MapRunSucceeded" },
+    ]);
+  } else {
+    step.history.append(step.execution.id, [
+      { type: resume.error ? `${type}StateFailed` : `${type}StateSucceeded` },
+    ]);
+  }
   const woken: Run = { ...parent, status: "RUNNING", stateData: { ...parent.stateData, resume } };
   const version = await saveRun(step.tx, parent, woken, step.now);
   await wakeRun(step, parent.id, version);
 }
 
 /** Aborts the unfinished runs under a parent, and theirs, all the way down. */
-async function abortChildren(tx: Queryable, parentId: number, now: number): Promise<void> {
+async function abortChildren(step: StepContext, parentId: number): Promise<void> {
+  const { tx, now } = step;
   let parents = [parentId];
   while (parents.length > 0) {
     const next: number[] = [];
@@ -766,4 +808,5 @@ async function abortChildren(tx: Queryable, parentId: number, now: number): Prom
     }
     parents = next;
   }
+  await abortIterations(tx, step.queues, step.execution.id, now);
 }

@@ -1,6 +1,6 @@
 import type { Queues } from "../queues/types.js";
 import type { Store } from "../store/types.js";
-import { type ExecutionRow, infoOf, SELECT_EXECUTIONS } from "./executions.js";
+import { infoOf, lockExecution } from "./execution-rows.js";
 import { finishStepInRequest, openStep } from "./inline.js";
 import { describeResource, parseResource } from "./resources.js";
 import { ServiceError } from "./service-errors.js";
@@ -36,10 +36,7 @@ export function createTaskTokens(
         [token],
       );
       if (!owner) throw invalidToken();
-      const [execution] = await tx.query<ExecutionRow>(
-        `${SELECT_EXECUTIONS} WHERE e.id = $1${tx.dialect === "postgres" ? " FOR UPDATE OF e" : ""}`,
-        [owner.execution_id],
-      );
+      const execution = await lockExecution(tx, owner.execution_id);
       const row = await loadToken(tx, token);
       if (!row) throw invalidToken();
       if (row.status === "TIMED_OUT") throw taskTimedOut();

@@ -6,7 +6,8 @@ import type { NewEvent } from "./history.js";
 import type { TaskCall } from "./kinds/task.js";
 import { describeResource, type TaskResource } from "./resources.js";
 import { loadRun, type Run, saveRun } from "./runs.js";
-import { type StepContext, sendStep, wakeRun } from "./step.js";
+import { type StepContext, wakeRun } from "./step.js";
+import { sendStep } from "./steps-queue.js";
 
 /** What became of a task call within the step: done at once, failed, or waiting for an answer. */
 export type TaskProgress =

@@ -1,22 +1,15 @@
 import type { Queues, ReceivedMessage } from "../queues/types.js";
 import type { Queryable, Store } from "../store/types.js";
 import { HISTORY_LIMIT, HistoryLimitExceeded, STATES_ERRORS, StatesError } from "./errors.js";
-import { type ExecutionRow, infoOf, insertExecution, SELECT_EXECUTIONS } from "./executions.js";
+import { infoOf, lockExecution } from "./execution-rows.js";
 import { appendEvents } from "./history.js";
 import { finishStep, openStep } from "./inline.js";
 import type { Machines } from "./machines.js";
+import { insertExecution } from "./new-execution.js";
 import { describeResource, parseResource } from "./resources.js";
 import { loadRun } from "./runs.js";
-import {
-  advance,
-  closeExecution,
-  reportToParentExecution,
-  STEPS_QUEUE,
-  type StepContext,
-  type StepMessage,
-  sendStep,
-  stepsQueueSetup,
-} from "./step.js";
+import { advance, closeExecution, reportToParentExecution, type StepContext } from "./step.js";
+import { STEPS_QUEUE, type StepMessage, sendStep, stepsQueueSetup } from "./steps-queue.js";
 import { answerTask, isLambdaFunction, loadToken, nextDue, setTokenStatus } from "./tasks.js";
 
 /**
@@ -84,18 +77,6 @@ function callEvent(
 }
 
 /**
- * Loads and (PostgreSQL) locks an execution. Every writer takes the execution's lock before its
- * runs' locks (steps, StopExecution, task answers alike), so two of them never deadlock.
- */
-async function lockExecution(tx: Queryable, id: number): Promise<ExecutionRow | undefined> {
-  const [row] = await tx.query<ExecutionRow>(
-    `${SELECT_EXECUTIONS} WHERE e.id = $1${tx.dialect === "postgres" ? " FOR UPDATE OF e" : ""}`,
-    [id],
-  );
-  return row;
-}
-
-/**
  * Takes steps off the internal queue and applies each in one transaction with the deletion of
  * its message: a crash before the commit leaves the message to come back, a crash after leaves
  * nothing to redo. A step that fails for a reason outside the workflow (a bug, a broken row) fails
@@ -106,7 +87,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
   const loops: Promise<void>[] = [];
 
   const executionOf = async (tx: Queryable, message: StepMessage): Promise<number | undefined> => {
-    if (message.kind === "timeout") return message.execution;
+    if (message.kind === "timeout" || message.kind === "abort") return message.execution;
     if (message.kind === "task-timeout") return (await loadToken(tx, message.token))?.execution_id;
     const [run] = await tx.query<{ execution_id: number }>("SELECT execution_id FROM runs WHERE id = $1", [
       message.run,
@@ -142,8 +123,15 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
         step.history.append(execution.id, [
           { type: "ExecutionTimedOut", details: { error: "States.Timeout" } },
         ]);
-        await closeExecution(tx, execution, now, { status: "TIMED_OUT", error: "States.Timeout" });
+        await closeExecution(tx, step.queues, execution, now, {
+          status: "TIMED_OUT",
+          error: "States.Timeout",
+        });
         return reportToParentExecution(step, execution, { status: "TIMED_OUT", error: "States.Timeout" });
+      }
+      if (message.kind === "abort") {
+        step.history.append(execution.id, [{ type: "ExecutionAborted" }]);
+        return closeExecution(tx, step.queues, execution, now, { status: "ABORTED" });
       }
       if (message.kind === "task-timeout") {
         const token = await loadToken(tx, message.token);
@@ -329,7 +317,7 @@ export function createStepWorker(store: Store, queues: Queues, options: WorkerOp
         { type: "ExecutionFailed", details: { error: ending.error, cause } },
       ]);
       const step = openStep(tx, transactional, { now, region: options.region, execution: infoOf(row) });
-      await closeExecution(tx, step.execution, now, ending);
+      await closeExecution(tx, transactional, step.execution, now, ending);
       await reportToParentExecution(step, step.execution, ending);
       await step.history.flush();
     });

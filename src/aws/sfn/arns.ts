@@ -8,7 +8,7 @@ import { ServiceError } from "../../states/service-errors.js";
  * engine's question.
  */
 
-export type ResourceType = "stateMachine" | "execution" | "activity";
+export type ResourceType = "stateMachine" | "execution" | "activity" | "mapRun";
 
 const invalidArn = (reason: string) => new ServiceError("InvalidArn", `Invalid Arn: '${reason}'`);
 

@@ -60,6 +60,7 @@ export function executionListItem(execution: ExecutionDescription) {
 export function describedExecution(execution: ExecutionDescription, includeData: boolean) {
   return {
     ...executionOutput(execution, includeData),
+    mapRunArn: execution.mapRunArn,
     redriveCount: execution.redriveCount,
     redriveDate: execution.redriveDate === undefined ? undefined : seconds(execution.redriveDate),
     ...redriveStatusOf(execution.status),

@@ -75,7 +75,8 @@ function batch(items: unknown[], batcher: Record<string, unknown>, batchInput: u
 
 /**
  * Map: one child run per item (or per batch), at most MaxConcurrency at a time (0: no limit).
- * Inline and distributed maps both run as child runs of this execution.
+ * An inline Map's children run inside this execution; a distributed Map's each start an
+ * execution of their own (see map-runs.ts).
  */
 export async function enterMap(env: StateEnv): Promise<Outcome> {
   const { state, language, scope, name } = env;
@@ -138,10 +139,15 @@ export async function enterMap(env: StateEnv): Promise<Outcome> {
   const toleratedCount = await numberField(env, inner, "ToleratedFailureCount");
   const toleratedPercentage = await numberField(env, inner, "ToleratedFailurePercentage");
   checkTolerance(toleratedCount, toleratedPercentage);
+  const processorConfig = (state.ItemProcessor as { ProcessorConfig?: { Mode?: string } } | undefined)
+    ?.ProcessorConfig;
   return {
     type: "spawn",
     children,
     maxConcurrency,
+    ...(processorConfig?.Mode === "DISTRIBUTED"
+      ? { distributed: { label: state.Label as string | undefined } }
+      : {}),
     ...(toleratedCount !== undefined ? { toleratedCount } : {}),
     ...(toleratedPercentage !== undefined ? { toleratedPercentage } : {}),
   };

@@ -46,6 +46,8 @@ export type Outcome =
       maxConcurrency: number;
       toleratedCount?: number;
       toleratedPercentage?: number;
+      /** A DISTRIBUTED Map: each child runs as an execution of its own, under a map run. */
+      distributed?: { label: string | undefined };
     };
 
 /** The state's successor, from Next/End. */

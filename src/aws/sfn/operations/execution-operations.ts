@@ -85,26 +85,24 @@ export const executionOperations: Record<string, SfnOperation> = {
       mapRunArn: string({ min: 1, max: 2048 }),
       redriveFilter: string({ enum: ["REDRIVEN", "NOT_REDRIVEN"] }),
     });
-    // Inflow's Map state runs inline: there are no Distributed Map runs to list executions of.
-    if (request.mapRunArn !== undefined) {
-      throw new ServiceError("ResourceNotFound", `Resource not found: '${request.mapRunArn}'`);
-    }
-    if (request.stateMachineArn === undefined) {
+    if (request.stateMachineArn === undefined && request.mapRunArn === undefined) {
       throw new ServiceError("ValidationException", "Must provide a StateMachine ARN or a MapRun ARN");
     }
-    const arn = checkArn(request.stateMachineArn, "stateMachine");
-    if ((await states.machines.byArn(arn)).type === "EXPRESS") throw stateMachineTypeNotSupported();
-    const listing = `executions:${arn}:${request.statusFilter ?? ""}`;
+    const mapRunArn = request.mapRunArn === undefined ? undefined : checkArn(request.mapRunArn, "mapRun");
+    const machineArn =
+      mapRunArn === undefined ? checkArn(request.stateMachineArn ?? "", "stateMachine") : undefined;
+    if (machineArn !== undefined && (await states.machines.byArn(machineArn)).type === "EXPRESS") {
+      throw stateMachineTypeNotSupported();
+    }
+    const listing = `executions:${mapRunArn ?? machineArn}:${request.statusFilter ?? ""}`;
     const limit = request.maxResults || DEFAULT_PAGE_SIZE;
     const after =
       request.nextToken === undefined ? undefined : Number(decodePageToken(request.nextToken, listing));
     // One more than a page tells whether another page follows.
-    const found = await states.executions.list({
-      stateMachineArn: arn,
-      status: request.statusFilter,
-      limit: limit + 1,
-      afterId: after,
-    });
+    const query = { status: request.statusFilter, limit: limit + 1, afterId: after };
+    const found = await states.executions.list(
+      mapRunArn !== undefined ? { ...query, mapRunArn } : { ...query, stateMachineArn: machineArn! },
+    );
     const page = found.slice(0, limit);
     // The redrive filter applies to each page, so a page may come back shorter than maxResults.
     const redriven = request.redriveFilter === undefined ? undefined : request.redriveFilter === "REDRIVEN";
@@ -159,5 +157,39 @@ export const executionOperations: Record<string, SfnOperation> = {
     });
     const { redriveDate } = await states.executions.redrive(checkArn(request.executionArn, "execution"));
     return { redriveDate: seconds(redriveDate) };
+  },
+
+  async DescribeMapRun({ states, input }) {
+    const request = decode(input, { mapRunArn: requiredString({ min: 1, max: 2048 }) });
+    const run = await states.mapRuns.describe(checkArn(request.mapRunArn, "mapRun"));
+    return {
+      ...run,
+      startDate: seconds(run.startDate),
+      stopDate: run.stopDate === undefined ? undefined : seconds(run.stopDate),
+      redriveCount: 0,
+    };
+  },
+
+  async ListMapRuns({ states, input }) {
+    const request = decode(input, {
+      executionArn: executionArn(),
+      maxResults: integer({ min: 0, max: 1000 }),
+      nextToken: string({ min: 1, max: 3096 }),
+    });
+    const arn = checkArn(request.executionArn, "execution");
+    const listing = `map-runs:${arn}`;
+    const limit = request.maxResults || DEFAULT_PAGE_SIZE;
+    const after =
+      request.nextToken === undefined ? undefined : Number(decodePageToken(request.nextToken, listing));
+    const found = await states.mapRuns.list(arn, { limit: limit + 1, afterId: after });
+    const page = found.slice(0, limit);
+    return {
+      mapRuns: page.map(({ id: _id, ...run }) => ({
+        ...run,
+        startDate: seconds(run.startDate),
+        stopDate: run.stopDate === undefined ? undefined : seconds(run.stopDate),
+      })),
+      nextToken: found.length > limit ? encodePageToken(listing, page.at(-1)!.id) : undefined,
+    };
   },
 };
