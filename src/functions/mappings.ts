@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { Queues } from "../queues/types.js";
+import { isUniqueViolation } from "../store/errors.js";
 import type { Queryable, Store } from "../store/types.js";
 import { functionNotFound, invalidParameter, mappingAlreadyExists, mappingNotFound } from "./errors.js";
 import type { Functions } from "./registry.js";
@@ -233,9 +234,16 @@ export function createMappings(
      */
     async declare(input: MappingInput): Promise<EventSourceMapping> {
       const queueName = queueNameOf(input.queue);
-      const existing = await byPair(store, queueName, input.functionName);
       const settings = await settle(queueName, input.functionName, defaults(input));
-      return write(existing?.uuid ?? randomUUID(), queueName, input.functionName, settings, true);
+      const once = async () => {
+        const existing = await byPair(store, queueName, input.functionName);
+        return write(existing?.uuid ?? randomUUID(), queueName, input.functionName, settings, true);
+      };
+      // Another process applying the same file may insert the pair first: then update its row.
+      return once().catch((error) => {
+        if (!isUniqueViolation(error)) throw error;
+        return once();
+      });
     },
 
     /** UpdateEventSourceMapping: changes the given settings; `enabled` turns it on or off at run time. */

@@ -1,4 +1,7 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { applyResources, registerFunctions } from "../../config/apply.js";
+import { ResourceFileError } from "../../config/errors.js";
+import { loadResourceFile } from "../../config/load.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
 import { createFunctionRuntime } from "../../functions/runtime.js";
 import { createQueues } from "../../queues/service.js";
@@ -14,6 +17,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   publicUrl?: string;
+  /** A resource file (inflow.yaml) whose resources are created or updated at start. */
+  config?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -36,6 +41,7 @@ export function registerServe(program: Command): void {
       "base of the queue URLs handed out (default: the host each caller used)",
       parseUrl,
     )
+    .option("--config <file>", "resource file (inflow.yaml) to create or update resources from at start")
     .action(serve);
 }
 
@@ -57,6 +63,9 @@ export async function startServer(
   options: ServeOptions,
   functions: Functions = createFunctions(),
 ): Promise<RunningServer> {
+  // The file is read and its functions loaded before anything opens, so a mistake costs nothing.
+  const resourceFile = options.config ? await loadResourceFile(options.config) : undefined;
+  if (resourceFile) await registerFunctions(resourceFile, functions);
   const store = await openStore(
     options.database ? { databaseUrl: options.database } : { dataDir: options.data },
   );
@@ -73,6 +82,14 @@ export async function startServer(
     logger: { level: "warn" },
   });
   const runtime = createFunctionRuntime(store, queues, states, functions, { onError });
+  if (resourceFile) {
+    await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
+      await app.close();
+      await queues.close();
+      await store.close();
+      throw error;
+    });
+  }
   await states.startWorkers();
   await runtime.start();
   // Callers first, then the workers that would still write, then what they write to.
@@ -94,7 +111,9 @@ export async function startServer(
 }
 
 async function serve(options: ServeOptions): Promise<void> {
-  const server = await startServer(options);
+  const server = await startServer(options).catch((error) => {
+    throw error instanceof ResourceFileError ? new CliError(error.message) : error;
+  });
   // `location` never carries a password.
   process.stdout.write(`Inflow listening on ${server.address} (data: ${server.location})\n`);
   const signal = await nextShutdownSignal();

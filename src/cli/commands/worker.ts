@@ -1,15 +1,21 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { applyResources, registerFunctions } from "../../config/apply.js";
+import { ResourceFileError } from "../../config/errors.js";
+import { loadResourceFile } from "../../config/load.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
 import { createFunctionRuntime } from "../../functions/runtime.js";
 import { createQueues } from "../../queues/service.js";
 import { createStates } from "../../states/engine.js";
 import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
+import { CliError } from "../errors.js";
 import { nextShutdownSignal } from "../signals.js";
 
 export interface WorkerOptions {
   data: string;
   database?: string;
   concurrency: number;
+  /** A resource file (inflow.yaml) whose resources are created or updated at start. */
+  config?: string;
 }
 
 export function registerWorker(program: Command): void {
@@ -26,6 +32,7 @@ export function registerWorker(program: Command): void {
       ).conflicts("data"),
     )
     .option("--concurrency <n>", "workflow steps taken in parallel by this process", parseConcurrency, 2)
+    .option("--config <file>", "resource file (inflow.yaml) to create or update resources from at start")
     .action(work);
 }
 
@@ -44,6 +51,8 @@ export async function startWorker(
   options: WorkerOptions,
   functions: Functions = createFunctions(),
 ): Promise<RunningWorker> {
+  const resourceFile = options.config ? await loadResourceFile(options.config) : undefined;
+  if (resourceFile) await registerFunctions(resourceFile, functions);
   const store = await openStore(
     options.database ? { databaseUrl: options.database } : { dataDir: options.data },
   );
@@ -57,6 +66,13 @@ export async function startWorker(
     onError,
   });
   const runtime = createFunctionRuntime(store, queues, states, functions, { onError });
+  if (resourceFile) {
+    await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
+      await queues.close();
+      await store.close();
+      throw error;
+    });
+  }
   await states.startWorkers();
   await runtime.start();
   return {
@@ -71,7 +87,9 @@ export async function startWorker(
 }
 
 async function work(options: WorkerOptions): Promise<void> {
-  const worker = await startWorker(options);
+  const worker = await startWorker(options).catch((error) => {
+    throw error instanceof ResourceFileError ? new CliError(error.message) : error;
+  });
   process.stdout.write(`Inflow worker running (data: ${worker.location})\n`);
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);
