@@ -109,19 +109,23 @@ export async function startIteration(step: StepContext, run: Run, mapRun: MapRun
 /**
  * Once runs of an execution are aborted (it ended, or a Map gave up on its iterations), the
  * executions of their distributed iterations are stopped too, each in a step of its own (its
- * lock is taken after its parent's, never before), and their map runs end ABORTED.
+ * lock is taken after its parent's, never before), and their map runs end ABORTED. `scope`
+ * "execution": the whole execution ended, and only map runs still running can have iterations
+ * running (most executions have none, and pay one statement).
  */
 export async function abortIterations(
   tx: Queryable,
   queues: TransactionalQueues,
   executionId: number,
   now: number,
+  scope: "execution" | "runs",
 ): Promise<void> {
-  await tx.run(
+  const ended = await tx.query<{ id: number }>(
     `UPDATE map_runs SET status = 'ABORTED', stopped_at = $2 WHERE execution_id = $1 AND status = 'RUNNING'
-       AND run_id IN (SELECT id FROM runs WHERE execution_id = $1 AND status = 'ABORTED')`,
+       AND run_id IN (SELECT id FROM runs WHERE execution_id = $1 AND status = 'ABORTED') RETURNING id`,
     [executionId, now],
   );
+  if (scope === "execution" && ended.length === 0) return;
   const iterations = await tx.query<{ id: number }>(
     `SELECT e.id FROM executions e JOIN runs r ON r.id = e.parent_run_id
      WHERE r.execution_id = $1 AND r.status = 'ABORTED' AND e.map_run_id IS NOT NULL AND e.status = 'RUNNING'`,

@@ -603,7 +603,7 @@ export async function closeExecution(
     "UPDATE runs SET status = 'ABORTED', version = version + 1, updated_at = $1 WHERE execution_id = $2 AND status IN ('PENDING', 'RUNNING', 'WAITING')",
     [now, execution.id],
   );
-  await abortIterations(tx, queues, execution.id, now);
+  await abortIterations(tx, queues, execution.id, now, "execution");
 }
 
 /** A child execution started by `states:startExecution.sync` ended: its parent's task answers. */
@@ -808,5 +808,5 @@ async function abortChildren(step: StepContext, parentId: number): Promise<void>
     }
     parents = next;
   }
-  await abortIterations(tx, step.queues, step.execution.id, now);
+  await abortIterations(tx, step.queues, step.execution.id, now, "runs");
 }
