@@ -17,6 +17,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   queues: async () => (await import("./queues/run.js")).main,
   formats: async () => (await import("./formats/run.js")).main,
   states: async () => (await import("./states/run.js")).main,
+  functions: async () => (await import("./functions/run.js")).main,
 };
 
 // Leading words name suites; everything from the first flag on goes to each suite.
