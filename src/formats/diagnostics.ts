@@ -17,6 +17,8 @@ export interface Location {
   segmentId?: string;
   /** 1-based position of the segment inside its transaction set / message (ST or UNH = 1). */
   setPosition?: number;
+  /** X12 loop the segment is in, by the loop's identifier on the set's diagram (`N1`, `IT1`, `SAC`). */
+  loop?: string;
   /** 1-based element position inside the segment. */
   element?: number;
   /** 1-based component position inside the element. */
@@ -42,6 +44,8 @@ export interface AckCodes {
   segment?: string;
   /** AK403 / IK403 element syntax error code. */
   element?: string;
+  /** AK402 / IK402: the data element's reference number in the X12 dictionary (373 for a date). */
+  elementReference?: string;
 }
 
 export interface Diagnostic {
@@ -75,6 +79,7 @@ export function describeLocation(loc: Location): string {
     parts.push(`segment ${loc.segmentId}`);
   }
   if (loc.setPosition !== undefined) parts.push(`position ${loc.setPosition} in set`);
+  if (loc.loop) parts.push(`${loc.loop} loop`);
   if (loc.element !== undefined) {
     parts.push(`element ${loc.element}${loc.component !== undefined ? `.${loc.component}` : ""}`);
   }

@@ -45,7 +45,7 @@ describe("inflow parse", () => {
     // Both invoices' TDS disagree with their lines: two warnings, each naming file, segment and rule.
     expect(summary.warnings).toBe(2);
     expect(r.stderr).toContain(
-      `${file}: segment 11 (TDS), position 11 in set, element 1: warning X12.810.TotalMismatch`,
+      `${file}: segment 11 (TDS), position 9 in set, element 1: warning X12.810.TotalMismatch`,
     );
   });
 

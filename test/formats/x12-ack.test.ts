@@ -152,15 +152,98 @@ describe("writing acknowledgements", () => {
         position: "2",
         code: "8",
         context: [],
-        elementErrors: [{ position: "1", code: "8", value: "20241301" }],
+        elementErrors: [{ position: "1", reference: "373", code: "8", value: "20241301" }],
       },
       {
         segmentId: "IT1",
         position: "3",
+        loop: "IT1",
         code: "8",
         context: [],
-        elementErrors: [{ position: "2", code: "6", value: "2X" }],
+        elementErrors: [{ position: "2", reference: "358", code: "6", value: "2X" }],
       },
     ]);
+  });
+
+  const ISA5010 =
+    "ISA*00*          *00*          *ZZ*S              *ZZ*R              *240101*1200*^*00501*000000001*0*P*>~";
+
+  it("writes one AK3 per segment in error with all its AK4s, the loop, mandatory elements and bad codes", async () => {
+    const isa =
+      "ISA*00*          *00*          *ZZ*S              *ZZ*R              *240101*1200*U*00401*000000001*0*P*>~";
+    const set = [
+      "ST*810*0001",
+      "BIG*20240101*INV1",
+      "N1*ST*STORE",
+      "N3*1 MAIN ST",
+      "IT1*1*2X*EA*3Y",
+      "SAC*Q*C310***100",
+      "IT1*2*1*EA*4",
+      "SAC*A*C310***1O",
+      "TXI**5",
+      "TDS*X",
+      "SE*11*0001",
+    ];
+    const text = `${isa}GS*IN*S*R*20240101*1200*1*X*004010~${set.join("~")}~GE*1*1~IEA*1*000000001~`;
+    const written = await writeAcks(text);
+    const [ack] = (await readAcks(written)).functional;
+    expect(ack!.sets[0]).toMatchObject({ status: "R", codes: ["5"] });
+    expect(
+      ack!.sets[0]!.segmentErrors.map((e) => [
+        e.segmentId,
+        e.position,
+        e.loop,
+        e.code,
+        e.elementErrors.map((x) => [x.position, x.reference, x.code, x.value]),
+      ]),
+    ).toEqual([
+      [
+        "IT1",
+        "5",
+        "IT1",
+        "8",
+        [
+          ["2", "358", "6", "2X"],
+          ["4", "212", "6", "3Y"],
+        ],
+      ],
+      ["SAC", "6", "SAC", "8", [["1", "248", "7", "Q"]]],
+      ["SAC", "8", "SAC", "8", [["5", "610", "6", "1O"]]],
+      ["TXI", "9", "SAC", "8", [["1", "963", "1", undefined]]],
+      ["TDS", "10", undefined, "8", [["1", "610", "6", "X"]]],
+    ]);
+    // A 997 has no CTX.
+    expect(written).not.toContain("CTX");
+  });
+
+  it("reports a missing mandatory segment where it was expected", async () => {
+    const text = `${ISA5010}GS*IN*S*R*20240101*1200*1*X*005010~ST*810*0001~IT1*1*1*EA*1~SE*3*0001~GE*1*1~IEA*1*000000001~`;
+    const [ack] = (await readAcks(await writeAcks(text))).functional;
+    expect(ack!.sets[0]!.segmentErrors.map((e) => [e.segmentId, e.position, e.code])).toEqual([
+      ["BIG", "2", "3"],
+    ]);
+  });
+
+  it("writes 999 IK3/IK4 with the invoice as the business unit (CTX) for errors within it", async () => {
+    const set = ["ST*810*0001*005010", "BIG*20240101*INV-7", "IT1*1*2X*EA*3", "TDS*600", "SE*5*0001"];
+    const text = `${ISA5010}GS*IN*S*R*20240101*1200*1*X*005010~${set.join("~")}~GE*1*1~IEA*1*000000001~`;
+    const written = await writeAcks(text);
+    expect(written).toContain("IK3*IT1*3*IT1*8~\nCTX*BIG02>INV-7~\nIK4*2*358*6*2X~\nIK5*R*5~");
+    const [ack] = (await readAcks(written)).functional;
+    expect(ack!.type).toBe("999");
+    expect(ack!.sets[0]!.segmentErrors).toEqual([
+      {
+        segmentId: "IT1",
+        position: "3",
+        loop: "IT1",
+        code: "8",
+        context: ["BIG02>INV-7"],
+        elementErrors: [{ position: "2", reference: "358", code: "6", value: "2X" }],
+      },
+    ]);
+    // Without a usable invoice number there is no business unit to name.
+    const unnamed = await writeAcks(text.replace("BIG*20240101*INV-7", "BIG*20240101*"));
+    expect(unnamed).toContain("IK3*BIG*2**8~\nIK4*2*76*1~\nIK3*IT1*3*IT1*8~\nIK4*2*358*6*2X~");
+    expect(unnamed).not.toContain("CTX");
   });
 });

@@ -29,6 +29,13 @@ const T = "~\n";
 /** Characters that would break our own separators when copied out of the inbound data (AK404). */
 const clean = (s: string) => s.replace(/[*~\r\n^:>]/g, " ").slice(0, 99);
 
+/** Drops empty trailing elements: a segment does not end with element separators. */
+const trimEmpty = (elements: string[]): string[] => {
+  let n = elements.length;
+  while (n > 1 && elements[n - 1] === "") n--;
+  return elements.slice(0, n);
+};
+
 /** TA1 note codes that still let the interchange be processed (counts and control numbers at IEA). */
 const TA1_ERROR_NOTES = new Set(["001", "021"]);
 
@@ -56,6 +63,11 @@ export async function* writeAcknowledgements(
   // One interchange, group and set are open at a time: plain variables (WeakMap entries outlive the young
   // generation, see parse.ts).
   let mapper: Invoice810 | undefined;
+  /**
+   * The business unit of the open set for 999 CTX: the invoice number (BIG02) and BIG's position; errors from
+   * BIG on are within the invoice.
+   */
+  let business: { number: string; position: number } | undefined;
   let groupAck: GroupAck | undefined;
   /** The acknowledgement groups written for an inbound interchange, until it ends. */
   let pending: { lines: string[]; groups: number; v5010: boolean } | undefined;
@@ -110,10 +122,17 @@ export async function* writeAcknowledgements(
     },
     setSegment(_set: SetInfo, seg: Segment, position: number) {
       mapper?.segment(seg, position);
+      if (seg.id === "BIG" && !business) {
+        const number = seg.elements[2]?.trim();
+        // An identifier that needs cleaning is not known well enough to name the business unit (X12 RFI 2293).
+        if (number && clean(number) === number) business = { number, position };
+      }
     },
     setEnd(set: SetInfo) {
       mapper?.finish();
       mapper = undefined;
+      const unit = business;
+      business = undefined;
       const ack = groupAck;
       if (!ack) return;
       ack.received++;
@@ -124,19 +143,34 @@ export async function* writeAcknowledgements(
       const setCodes = new Set<string>();
       let segmentErrors = false;
       if (set.id !== "810") setCodes.add("1");
+      // One AK3/IK3 per segment in error, with the AK4/IK4 of each of its bad elements, in set order.
+      const notes = new Map<number, { id: string; loop: string; code: string; elements: string[][] }>();
       for (const d of set.diagnostics) {
         if (d.severity === "warning" || !d.ack) continue;
         if (d.ack.set) setCodes.add(d.ack.set);
-        if (d.ack.segment && d.location.segmentId && d.location.setPosition !== undefined) {
-          segmentErrors = true;
-          ack.lines.push(
-            [k3, d.location.segmentId, String(d.location.setPosition), "", d.ack.segment].join(E),
-          );
-          if (d.ack.element && d.location.element !== undefined) {
-            const copy = d.value === undefined ? [] : [clean(d.value)];
-            ack.lines.push([k4, String(d.location.element), "", d.ack.element, ...copy].join(E));
-          }
+        const at = d.location.setPosition;
+        if (!d.ack.segment || !d.location.segmentId || at === undefined) continue;
+        let note = notes.get(at);
+        if (!note) {
+          note = { id: d.location.segmentId, loop: d.location.loop ?? "", code: d.ack.segment, elements: [] };
+          notes.set(at, note);
         }
+        if (d.ack.element && d.location.element !== undefined) {
+          const position =
+            d.location.component === undefined
+              ? String(d.location.element)
+              : `${d.location.element}>${d.location.component}`;
+          const copy = d.value === undefined ? [] : [clean(d.value)];
+          note.elements.push([k4, position, d.ack.elementReference ?? "", d.ack.element, ...copy]);
+        }
+      }
+      for (const [at, note] of [...notes].sort((a, b) => a[0] - b[0])) {
+        segmentErrors = true;
+        ack.lines.push([k3, note.id, String(at), note.loop, note.code].join(E));
+        // 999: the business unit (the invoice) when the error lies within it and its identifier is known.
+        if (ack.is999 && unit && at >= unit.position)
+          ack.lines.push(["CTX", `BIG02>${unit.number.slice(0, 35)}`].join(E));
+        for (const element of note.elements.slice(0, 99)) ack.lines.push(trimEmpty(element).join(E));
       }
       if (segmentErrors) setCodes.add("5");
       const rejected = setCodes.size > 0;

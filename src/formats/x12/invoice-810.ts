@@ -76,6 +76,62 @@ const itemIdKind = (qualifier: string): ItemIdKind =>
   (qualifier.length === 2 && ITEM_ID_BY_CODE.get((qualifier.charCodeAt(0) << 8) | qualifier.charCodeAt(1))) ||
   "other";
 
+/**
+ * Reference numbers (X12 data element dictionary) of the 810 elements this mapper checks, for AK402/IK402:
+ * 373 date, 76 invoice number, 358 quantity invoiced, 212 unit price, 610 amount, ...
+ */
+const ELEMENT_REFERENCES: Record<string, string> = {
+  BIG01: "373",
+  BIG02: "76",
+  BIG03: "373",
+  BIG04: "324",
+  CUR01: "98",
+  CUR02: "100",
+  REF01: "128",
+  N101: "98",
+  DTM01: "374",
+  DTM02: "373",
+  ITD03: "338",
+  ITD04: "370",
+  ITD05: "351",
+  ITD06: "446",
+  ITD07: "386",
+  ITD08: "362",
+  IT102: "358",
+  IT104: "212",
+  CTP03: "212",
+  PID01: "349",
+  PO401: "356",
+  PO402: "357",
+  SAC01: "248",
+  SAC05: "610",
+  SAC07: "332",
+  SAC08: "118",
+  TXI01: "963",
+  TXI02: "782",
+  TXI03: "954",
+  TDS01: "610",
+  TDS02: "610",
+  TDS03: "610",
+  TDS04: "610",
+  CTT01: "354",
+  CTT02: "347",
+};
+
+/** Elements the 810 standard marks mandatory (M) in the segments mapped here, by segment id. */
+const MANDATORY: Record<string, number[]> = {
+  BIG: [1, 2],
+  CUR: [1, 2],
+  REF: [1],
+  N1: [1],
+  DTM: [1],
+  PID: [1],
+  SAC: [1],
+  TXI: [1],
+  TDS: [1],
+  CTT: [1],
+};
+
 /** Price basis codes that divide the unit price (per hundred, per thousand): power of ten. */
 const PRICE_BASIS_POW10: Record<string, number> = { HP: 2, TP: 3 };
 
@@ -85,7 +141,8 @@ const CREDIT_CODES = new Set(["CR", "CN"]);
 const PARTY_LOOP = new Set(["N1", "N2", "N3", "N4", "REF", "PER"]);
 
 export interface Invoice810 {
-  segment(seg: Segment, position: number): void;
+  /** A segment of the set (its place in the set follows from its ordinal and the ST's). */
+  segment(seg: Segment, position?: number): void;
   /** The invoice, or undefined when the set had no BIG (no invoice number to stand on). */
   finish(): Invoice | undefined;
 }
@@ -112,7 +169,10 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
   let sawBig = false;
   let tds: Segment | undefined;
   let ctt: Segment | undefined;
-  let position = 0;
+  /** The loop of the segment being read (AK303/IK303), by its identifier on the 810's diagram. */
+  let loop = "";
+  /** File ordinal of the segment being read: a kept segment (TDS, CTT) is not in `loop` any more. */
+  let current = 0;
   const ids: ItemId[] = [];
 
   const say = (
@@ -124,10 +184,16 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     ack?: AckCodes,
     value?: string,
   ) => {
-    const loc: Diagnostic["location"] = { segment: seg.index, segmentId: seg.id, setPosition: position };
+    // The segment's own place in the set (ST = 1), also for a kept TDS reported when the set ends.
+    const setPosition = seg.index - set.firstSegment + 1;
+    const loc: Diagnostic["location"] = { segment: seg.index, segmentId: seg.id, setPosition };
+    if (seg.index === current && loop) loc.loop = loop;
     if (element !== undefined) loc.element = element;
     const extra: { ack?: AckCodes; value?: string } = {};
-    if (ack) extra.ack = ack;
+    if (ack) {
+      const reference = element === undefined ? undefined : ELEMENT_REFERENCES[`${seg.id}${pad(element)}`];
+      extra.ack = ack.element && reference ? { ...ack, elementReference: reference } : ack;
+    }
     if (value !== undefined) extra.value = value;
     report(diagnostic(code, severity, message, loc, extra));
   };
@@ -218,17 +284,22 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     line = undefined;
   };
 
+  /** The loop a segment is in, from what was read before it (party, line and charge are still the previous ones). */
+  const loopOf = (id: string): string => {
+    if (id === "N1" || (party && PARTY_LOOP.has(id))) return "N1";
+    if (id === "SAC" || (id === "TXI" && charge)) return "SAC";
+    if (id === "IT1") return "IT1";
+    if (area !== "line" || id === "TDS") return "";
+    return id === "PID" ? "PID" : "IT1";
+  };
+
   const handlers: Record<string, (seg: Segment) => void> = {
     BIG(seg) {
       sawBig = true;
       setIf(inv, "invoiceDate", date(seg, 1));
+      // An empty BIG02 is reported with the other mandatory elements.
       const number = v(seg, 2);
       if (number) inv.invoiceNumber = number;
-      else
-        say("X12.MissingElement", "error", "BIG02 (invoice number) is empty", seg, 2, {
-          segment: "8",
-          element: "1",
-        });
       const po = v(seg, 4);
       if (po) {
         inv.purchaseOrder = { number: po };
@@ -366,6 +437,17 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     },
     SAC(seg) {
       const indicator = v(seg, 1);
+      if (indicator !== undefined && indicator !== "A" && indicator !== "C" && indicator !== "N") {
+        say(
+          "X12.InvalidCode",
+          "error",
+          `SAC01 "${indicator}" is not A (allowance), C (charge) or N (no allowance or charge)`,
+          seg,
+          1,
+          { segment: "8", element: "7" },
+          indicator,
+        );
+      }
       if (indicator !== "A" && indicator !== "C") return; // N: no allowance or charge
       const c: Charge = { kind: indicator === "A" ? "allowance" : "charge" };
       const code = v(seg, 2);
@@ -418,12 +500,36 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     },
   };
 
+  /** A mandatory segment that is not there: reported at the place it was expected (AK304/IK304 3). */
+  const missing = (id: string, at: number, message: string) => {
+    report(
+      diagnostic(
+        `X12.810.Missing${id}`,
+        "error",
+        message,
+        { segment: set.firstSegment + at - 1, segmentId: id, setPosition: at },
+        { ack: { segment: "3" } },
+      ),
+    );
+  };
+
   return {
-    segment(seg: Segment, pos: number) {
-      position = pos;
+    segment(seg: Segment) {
       // A charge's TXI loop ends at the first segment that is not TXI; N1 loops at anything not N1-N4/REF/PER.
       if (seg.id !== "TXI") charge = undefined;
       if (party && !PARTY_LOOP.has(seg.id)) party = undefined;
+      current = seg.index;
+      loop = loopOf(seg.id);
+      const mandatory = MANDATORY[seg.id];
+      if (mandatory) {
+        for (const i of mandatory) {
+          if (v(seg, i) !== undefined) continue;
+          say("X12.MissingElement", "error", `${seg.id}${pad(i)} is mandatory but empty`, seg, i, {
+            segment: "8",
+            element: "1",
+          });
+        }
+      }
       // A switch, not handlers[seg.id]: a keyed lookup by a string cut from the text looks it up in V8's
       // string table on every segment (measured ~4% of the 810 path).
       switch (seg.id) {
@@ -468,24 +574,20 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     finish() {
       closeLine();
       if (!sawBig) {
-        say(
-          "X12.810.MissingBIG",
-          "error",
+        missing(
+          "BIG",
+          2,
           `transaction set ${set.controlNumber} has no BIG segment, so no invoice number; no invoice read`,
-          set.st,
-          undefined,
-          { segment: "3" },
         );
         return undefined;
       }
       if (!tds) {
-        say(
-          "X12.810.MissingTDS",
-          "error",
+        // Expected before CTT, else before SE.
+        const at = ctt ? ctt.index - set.firstSegment + 1 : set.segmentCount;
+        missing(
+          "TDS",
+          at,
           `invoice ${inv.invoiceNumber} has no TDS (total monetary value summary); its total is computed from the lines`,
-          set.st,
-          undefined,
-          { segment: "3" },
         );
       }
       source.segments = { first: set.firstSegment, last: set.lastSegment };
