@@ -104,10 +104,20 @@ export function createMappings(
     return name;
   };
 
-  /** The settings a mapping ends up with, checked as Lambda checks them against the queue and function. */
-  const settle = async (queueName: string, functionName: string, settings: Required<MappingSettings>) => {
+  /**
+   * The settings a mapping ends up with, checked as Lambda checks them against the queue and
+   * function. Functions live in each process's registry: a new mapping needs its function here,
+   * while a change to an existing one (disabling it from an operator's process) checks the
+   * function only where it is registered.
+   */
+  const settle = async (
+    queueName: string,
+    functionName: string,
+    settings: Required<MappingSettings>,
+    existing = false,
+  ) => {
     const fn = functions.list().find((candidate) => candidate.name === functionName);
-    if (!fn) throw functionNotFound(functions.arnOf(functionName));
+    if (!fn && !existing) throw functionNotFound(functions.arnOf(functionName));
     let visibilityTimeout: number;
     let fifo: boolean;
     try {
@@ -147,7 +157,7 @@ export function createMappings(
     if (!Array.isArray(types) || types.some((type) => type !== REPORT_BATCH_ITEM_FAILURES)) {
       throw invalidParameter(`FunctionResponseTypes may only list "${REPORT_BATCH_ITEM_FAILURES}".`);
     }
-    if (fn.timeoutSeconds > visibilityTimeout) {
+    if (fn && fn.timeoutSeconds > visibilityTimeout) {
       throw invalidParameter(
         `Queue visibility timeout: ${visibilityTimeout} seconds is less than Function timeout: ${fn.timeoutSeconds} seconds`,
       );
@@ -249,7 +259,12 @@ export function createMappings(
     /** UpdateEventSourceMapping: changes the given settings; `enabled` turns it on or off at run time. */
     async update(uuid: string, changes: MappingSettings): Promise<EventSourceMapping> {
       const current = await get(uuid);
-      const settings = await settle(current.queueName, current.functionName, defaults(changes, current));
+      const settings = await settle(
+        current.queueName,
+        current.functionName,
+        defaults(changes, current),
+        true,
+      );
       return write(uuid, current.queueName, current.functionName, settings, current.declared);
     },
 

@@ -1,6 +1,7 @@
 import type { Queues } from "../queues/types.js";
 import type { States } from "../states/engine.js";
 import type { Store } from "../store/types.js";
+import { FunctionsError } from "./errors.js";
 import { createMappingRunner } from "./mapping-runner.js";
 import { createMappings } from "./mappings.js";
 import type { Functions } from "./registry.js";
@@ -46,3 +47,11 @@ export function createFunctionRuntime(
 }
 
 export type FunctionRuntime = ReturnType<typeof createFunctionRuntime>;
+
+/**
+ * Whether an error the runtime reports is a function's failure (a batch that failed, a firing
+ * that failed): expected events worth a line in the log, unlike Inflow's own errors.
+ */
+export const isFunctionFailure = (error: unknown): error is FunctionsError =>
+  error instanceof FunctionsError &&
+  (error.name === "EventSourceMapping.BatchFailed" || error.name === "Schedule.FiringFailed");

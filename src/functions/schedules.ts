@@ -131,7 +131,8 @@ export function createSchedules(store: Store, options: SchedulesOptions) {
     return fromRow(row);
   };
 
-  const check = async (input: ScheduleInput) => {
+  /** A schedule's settings checked; for an existing one, a function registered only in other processes passes. */
+  const check = async (input: ScheduleInput, existing: boolean) => {
     if (typeof input.name !== "string" || !NAME.test(input.name)) {
       throw invalidParameter(
         `Invalid schedule name '${String(input.name)}': use 1 to 64 letters, digits, '.', '-' and '_'.`,
@@ -155,8 +156,9 @@ export function createSchedules(store: Store, options: SchedulesOptions) {
     const { kind, name } = input.target ?? {};
     if (kind === "state-machine") await states.machines.byArn(states.machines.arnOf(String(name)));
     else if (kind === "function") {
-      if (!functions.list().some((fn) => fn.name === name))
+      if (!existing && !functions.list().some((fn) => fn.name === name)) {
         throw functionNotFound(functions.arnOf(String(name)));
+      }
     } else {
       throw invalidParameter(`The target of schedule '${input.name}' must be a state machine or a function.`);
     }
@@ -169,7 +171,10 @@ export function createSchedules(store: Store, options: SchedulesOptions) {
    * disabled schedule skipped); otherwise the one already claimed stands.
    */
   const write = async (input: ScheduleInput, declared: boolean, mustBeNew: boolean): Promise<Schedule> => {
-    const { timezone, text } = await check(input);
+    const { timezone, text } = await check(
+      input,
+      !mustBeNew && (await find(store, input.name)) !== undefined,
+    );
     const enabled = input.enabled ?? true;
     await store.transaction(async (tx) => {
       const current = await find(tx, input.name);

@@ -319,7 +319,9 @@ describe.each(BACKENDS)("event-source mappings on %s", (dialect) => {
     expect((await mappings.update(mapping.uuid, { enabled: true })).state).toBe("Enabled");
     await runner.sync();
     await until(() => bodies.length === 1);
-    await mappings.update(mapping.uuid, { enabled: false });
+    // From an operator's process, whose registry lacks the function.
+    const elsewhere = createMappings(store, queues, createFunctions());
+    expect((await elsewhere.update(mapping.uuid, { enabled: false })).state).toBe("Disabled");
     await runner.sync();
     expect(runner.activePollers(mapping.uuid)).toBe(0);
     await sendAll(queue, ["off-again"]);

@@ -74,7 +74,9 @@ describe.each(BACKENDS)("schedules on %s", (dialect) => {
     expect(calls.map((call) => call.at)).toEqual(["2026-03-01T00:05:30Z", "2026-03-01T00:10:30Z"]);
     expect((await schedules.get("every-5")).nextFireAt).toBe(START + 40 * MINUTE);
 
-    await schedules.update({
+    // From an operator's process, whose registry lacks the function.
+    const elsewhere = createSchedules(store, { functions: createFunctions(), states, now: () => clock });
+    await elsewhere.update({
       name: "every-5",
       expression: "rate(5 minutes)",
       target: { kind: "function", name: "tick" },

@@ -3,7 +3,7 @@ import { applyResources, registerFunctions } from "../../config/apply.js";
 import { ResourceFileError } from "../../config/errors.js";
 import { loadResourceFile } from "../../config/load.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
-import { createFunctionRuntime } from "../../functions/runtime.js";
+import { createFunctionRuntime, isFunctionFailure } from "../../functions/runtime.js";
 import { createQueues } from "../../queues/service.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
 import { createStates } from "../../states/engine.js";
@@ -81,7 +81,9 @@ export async function startServer(
     publicUrl: options.publicUrl,
     logger: { level: "warn" },
   });
-  const runtime = createFunctionRuntime(store, queues, states, functions, { onError });
+  const runtime = createFunctionRuntime(store, queues, states, functions, {
+    onError: (error) => (isFunctionFailure(error) ? app.log.warn(error.message) : onError(error)),
+  });
   if (resourceFile) {
     await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
       await app.close();

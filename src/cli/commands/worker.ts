@@ -3,7 +3,7 @@ import { applyResources, registerFunctions } from "../../config/apply.js";
 import { ResourceFileError } from "../../config/errors.js";
 import { loadResourceFile } from "../../config/load.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
-import { createFunctionRuntime } from "../../functions/runtime.js";
+import { createFunctionRuntime, isFunctionFailure } from "../../functions/runtime.js";
 import { createQueues } from "../../queues/service.js";
 import { createStates } from "../../states/engine.js";
 import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
@@ -65,7 +65,10 @@ export async function startWorker(
     invoke: functions.invoker(),
     onError,
   });
-  const runtime = createFunctionRuntime(store, queues, states, functions, { onError });
+  const runtime = createFunctionRuntime(store, queues, states, functions, {
+    onError: (error) =>
+      isFunctionFailure(error) ? process.stderr.write(`worker: ${error.message}\n`) : onError(error),
+  });
   if (resourceFile) {
     await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
       await queues.close();
