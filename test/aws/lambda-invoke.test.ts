@@ -34,6 +34,15 @@ describe("Lambda Invoke and ListFunctions over the wire", () => {
     functions.register("fail", async (event: { reason: string }) => {
       throw new TypeError(`cannot handle ${event.reason}`);
     });
+    functions.register(
+      "slow",
+      (_event: unknown, context) =>
+        new Promise((resolve) => {
+          const timer = setTimeout(resolve, 5_000);
+          context.signal.addEventListener("abort", () => clearTimeout(timer));
+        }),
+      { timeoutSeconds: 1 },
+    );
     for (let i = 0; i < 55; i++) functions.register(`many-${String(i).padStart(2, "0")}`, async () => null);
     store = await database.open();
     queues = createQueues(store);
@@ -84,6 +93,16 @@ describe("Lambda Invoke and ListFunctions over the wire", () => {
     const report = decode(answer.Payload);
     expect(report).toMatchObject({ errorType: "TypeError", errorMessage: "cannot handle x" });
     expect(report.trace[0]).toBe("TypeError: cannot handle x");
+  });
+
+  it("reports a function that outlives its timeout as Sandbox.Timedout, Unhandled", async () => {
+    const answer = await client.send(new InvokeCommand({ FunctionName: "slow" }));
+    expect(answer.StatusCode).toBe(200);
+    expect(answer.FunctionError).toBe("Unhandled");
+    expect(decode(answer.Payload)).toMatchObject({
+      errorType: "Sandbox.Timedout",
+      errorMessage: expect.stringMatching(/Task timed out after 1\.00 seconds$/),
+    });
   });
 
   it("answers 404 ResourceNotFoundException for an unknown function or qualifier", async () => {
@@ -157,8 +176,8 @@ describe("Lambda Invoke and ListFunctions over the wire", () => {
     const second = await client.send(new ListFunctionsCommand({ Marker: first.NextMarker }));
     expect(second.NextMarker).toBeUndefined();
     const names = [...first.Functions!, ...second.Functions!].map((fn) => fn.FunctionName);
-    expect(names).toHaveLength(57);
-    expect(new Set(names).size).toBe(57);
+    expect(names).toHaveLength(58);
+    expect(new Set(names).size).toBe(58);
     const small = await client.send(new ListFunctionsCommand({ MaxItems: 2 }));
     expect(small.Functions?.map((fn) => fn.FunctionName)).toEqual(["echo", "fail"]);
     expect(small.NextMarker).toBe("fail");

@@ -86,8 +86,8 @@ Messages in flight (received, not yet deleted) and delayed ones are not shown.`,
 }
 
 function parsePrefix(value: string): string {
-  if (!/^[A-Za-z0-9_-]{1,80}$/.test(value)) {
-    throw new InvalidArgumentError("expected 1 to 80 letters, digits, hyphens or underscores.");
+  if (!/^[A-Za-z0-9_.-]{1,80}$/.test(value)) {
+    throw new InvalidArgumentError("expected 1 to 80 letters, digits, hyphens, underscores or dots.");
   }
   return value;
 }
