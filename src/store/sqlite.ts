@@ -5,14 +5,16 @@ import Database from "better-sqlite3";
 import { MigrationError, StoreError } from "./errors.js";
 import { loadMigrations } from "./migrations.js";
 import { startCheckpoints } from "./sqlite-checkpoints.js";
-import type { Queryable, RunResult, SqlValue, Store } from "./types.js";
+import { createGroupCommit } from "./sqlite-group-commit.js";
+import type { RunResult, SqlValue, Store } from "./types.js";
 
 type Statement = Database.Statement<unknown[]>;
 
 /**
  * SQLite through better-sqlite3, in WAL mode. better-sqlite3 is synchronous, so a transaction
  * whose body awaits must not let other work of this process slip onto the same connection:
- * transactions and standalone statements take turns through one in-process lock. Other
+ * transactions and standalone statements take turns through one in-process lock, and the
+ * transactions that wait for their turn share one COMMIT (sqlite-group-commit.ts). Other
  * processes on the same file wait on SQLite's own lock (busy_timeout).
  *
  * synchronous=NORMAL in WAL survives any process crash (SIGKILL included) without losing a
@@ -92,6 +94,21 @@ export function openSqlite(dataDir: string): Store {
   };
 
   const emit = (channel: string, payload = "") => emitter.emit(channel, payload);
+  const transaction = createGroupCommit(db, {
+    withTurn,
+    queryable: (signals) => ({
+      dialect: "sqlite",
+      query: async (sql, params) => querySync(sql, params),
+      run: async (sql, params) => runSync(sql, params),
+      signal: (channel, payload) => {
+        signals.push([channel, payload]);
+      },
+    }),
+    committed(signals) {
+      checkpoints.committed();
+      for (const [channel, payload] of signals) emit(channel, payload);
+    },
+  });
 
   const store: Store = {
     dialect: "sqlite",
@@ -110,29 +127,7 @@ export function openSqlite(dataDir: string): Store {
       emit(channel, payload);
     },
     transaction(work) {
-      return withTurn(async () => {
-        const pending: Array<[string, string | undefined]> = [];
-        const tx: Queryable = {
-          dialect: "sqlite",
-          query: async (sql, params) => querySync(sql, params),
-          run: async (sql, params) => runSync(sql, params),
-          signal: (channel, payload) => {
-            pending.push([channel, payload]);
-          },
-        };
-        db.exec("BEGIN IMMEDIATE");
-        let result: Awaited<ReturnType<typeof work>>;
-        try {
-          result = await work(tx);
-          db.exec("COMMIT");
-          checkpoints.committed();
-        } catch (error) {
-          if (db.inTransaction) db.exec("ROLLBACK");
-          throw error;
-        }
-        for (const [channel, payload] of pending) emit(channel, payload);
-        return result;
-      });
+      return transaction(work);
     },
     listen(channel, listener) {
       emitter.on(channel, listener);

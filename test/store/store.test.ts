@@ -130,3 +130,58 @@ describe("SQLite checkpoints", () => {
     await store.close();
   });
 });
+
+describe("SQLite group commit", () => {
+  const database = createTestDatabase("sqlite");
+  afterAll(() => database.drop());
+
+  it("commits waiting transactions together, each rolled back alone when it fails", async () => {
+    const store = await database.open();
+    const other = await database.open();
+    await store.run("CREATE TABLE t_group (id INTEGER PRIMARY KEY, label TEXT NOT NULL)");
+    const heard: string[] = [];
+    const stop = store.listen("t_group", (payload) => heard.push(payload));
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, id) =>
+        store.transaction(async (tx) => {
+          await tx.run("INSERT INTO t_group (id, label) VALUES ($1, $2)", [id, `row ${id}`]);
+          tx.signal("t_group", String(id));
+          await new Promise((resolve) => setImmediate(resolve));
+          if (id === 7) throw new Error("seven fails");
+          // A constraint broken by one transaction fails that one only.
+          if (id === 12) await tx.run("INSERT INTO t_group (id, label) VALUES (3, 'again')");
+          // When a caller hears back, its rows are committed: another connection sees them.
+          return id;
+        }),
+      ),
+    );
+    const failed = outcomes.flatMap((outcome, id) => (outcome.status === "rejected" ? [id] : []));
+    expect(failed).toEqual([7, 12]);
+    const rows = await other.query<{ id: number }>("SELECT id FROM t_group ORDER BY id");
+    expect(rows.map((row) => row.id)).toEqual(
+      Array.from({ length: 20 }, (_, id) => id).filter((id) => id !== 7 && id !== 12),
+    );
+    expect(heard.sort((a, b) => Number(a) - Number(b))).toEqual(rows.map((row) => String(row.id)));
+    stop();
+    await other.close();
+    await store.close();
+  });
+
+  it("answers each caller only after its transaction is visible to other connections", async () => {
+    const store = await database.open();
+    const other = await database.open();
+    await store.run("CREATE TABLE t_visible (id INTEGER PRIMARY KEY)");
+    const seen = await Promise.all(
+      Array.from({ length: 10 }, async (_, id) => {
+        await store.transaction((tx) => tx.run("INSERT INTO t_visible (id) VALUES ($1)", [id]));
+        const [row] = await other.query<{ n: number }>("SELECT COUNT(*) AS n FROM t_visible WHERE id = $1", [
+          id,
+        ]);
+        return Number(row?.n);
+      }),
+    );
+    expect(seen).toEqual(Array.from({ length: 10 }, () => 1));
+    await other.close();
+    await store.close();
+  });
+});

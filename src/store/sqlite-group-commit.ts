@@ -1,0 +1,89 @@
+import type Database from "better-sqlite3";
+import type { Queryable } from "./types.js";
+
+/** Transactions one COMMIT may carry: enough to share its cost, few enough to keep latency low. */
+const MAX_PER_COMMIT = 64;
+
+type Signals = Array<[string, string | undefined]>;
+
+interface Waiting {
+  work: (tx: Queryable) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: unknown) => void;
+}
+
+export interface GroupCommitHooks {
+  /** Runs `work` when no other statement of this process is using the connection. */
+  withTurn<T>(work: () => Promise<T>): Promise<T>;
+  /** A Queryable for one transaction, collecting its signals. */
+  queryable(signals: Signals): Queryable;
+  /** After each COMMIT: the transactions it carried are durable. */
+  committed(signals: Signals): void;
+}
+
+/**
+ * Group commit. On SQLite the COMMIT (writing the transaction's pages to the WAL) costs more than
+ * most transactions' statements, and transactions of one process run one after another anyway.
+ * Those that wait while one runs are run together inside one BEGIN ... COMMIT, each in a
+ * savepoint of its own: one that fails rolls back alone and rejects alone, the others commit
+ * together, and each caller hears of its result only once the COMMIT is done. Run one after
+ * another, they see what they would have seen run in turn.
+ */
+export function createGroupCommit(db: Database.Database, hooks: GroupCommitHooks) {
+  const waiting: Waiting[] = [];
+  let scheduled = false;
+
+  const runBatch = async () => {
+    const done: Array<{ item: Waiting; result: unknown; signals: Signals }> = [];
+    try {
+      db.exec("BEGIN IMMEDIATE");
+    } catch (error) {
+      // The write lock stayed with another process past busy_timeout: these callers hear of it.
+      for (const item of waiting.splice(0, MAX_PER_COMMIT)) item.reject(error);
+      return;
+    }
+    for (let count = 0; count < MAX_PER_COMMIT && waiting.length > 0; count++) {
+      const item = waiting.shift()!;
+      const signals: Signals = [];
+      db.exec("SAVEPOINT inflow_tx");
+      try {
+        const result = await item.work(hooks.queryable(signals));
+        db.exec("RELEASE inflow_tx");
+        done.push({ item, result, signals });
+      } catch (error) {
+        if (db.inTransaction) {
+          db.exec("ROLLBACK TO inflow_tx");
+          db.exec("RELEASE inflow_tx");
+        } else {
+          // SQLite gave up the whole transaction (an I/O error, a full disk): the batch is lost.
+          for (const lost of done.splice(0)) lost.item.reject(error);
+          db.exec("BEGIN IMMEDIATE");
+        }
+        item.reject(error);
+      }
+    }
+    try {
+      db.exec("COMMIT");
+    } catch (error) {
+      if (db.inTransaction) db.exec("ROLLBACK");
+      for (const lost of done) lost.item.reject(error);
+      return;
+    }
+    hooks.committed(done.flatMap((entry) => entry.signals));
+    for (const { item, result } of done) item.resolve(result);
+  };
+
+  const drain = async () => {
+    while (waiting.length > 0) await hooks.withTurn(runBatch);
+    scheduled = false;
+  };
+
+  return <T>(work: (tx: Queryable) => Promise<T>): Promise<T> =>
+    new Promise<T>((resolve, reject) => {
+      waiting.push({ work, resolve: resolve as (value: unknown) => void, reject });
+      if (!scheduled) {
+        scheduled = true;
+        void drain();
+      }
+    });
+}
