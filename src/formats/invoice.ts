@@ -113,6 +113,71 @@ export interface Pack {
   packagingCode?: string;
 }
 
+/** A part of a line (X12 SLN): a component of a kit, or an item added to or taken from the line. */
+export interface Subline {
+  /** SLN01, and SLN02 the line it belongs to when not the enclosing one. */
+  lineNumber?: string;
+  parentLineNumber?: string;
+  /** SLN03: I included, A added, D deleted, S substituted, ... */
+  relationship?: string;
+  quantity?: string;
+  unit?: string;
+  unitPrice?: string;
+  priceBasis?: string;
+  description?: string;
+  itemIds: ItemId[];
+}
+
+/** How much of a line goes to one place (X12 SDQ: store-level distribution of a line's quantity). */
+export interface Destination {
+  /** SDQ02: 92 buyer-assigned location, UL GLN, ... */
+  qualifier?: string;
+  location: string;
+  quantity: string;
+  unit?: string;
+}
+
+/** Carrier details (X12 CAD). */
+export interface Carrier {
+  /** CAD01: M motor, A air, ... */
+  transportMethod?: string;
+  equipmentInitial?: string;
+  equipmentNumber?: string;
+  /** CAD04: Standard Carrier Alpha Code. */
+  scac?: string;
+  routing?: string;
+  statusCode?: string;
+  /** CAD07/08: e.g. BM bill of lading number. */
+  reference?: Reference;
+  serviceLevel?: string;
+}
+
+/** One shipment summary line (X12 ISS): units, weight and volume shipped. */
+export interface ShipmentSummary {
+  units?: string;
+  unit?: string;
+  weight?: string;
+  weightUnit?: string;
+  volume?: string;
+  volumeUnit?: string;
+  description?: string;
+}
+
+/** Free-on-board terms (X12 FOB): who pays the freight and where ownership passes. */
+export interface Fob {
+  /** FOB01: PP prepaid, CC collect, PB customer pickup/backhaul, ... */
+  paymentMethod: string;
+  locationQualifier?: string;
+  location?: string;
+  /** FOB04/05: transportation terms (01 Incoterms) and their code (FOB, EXW, ...). */
+  termsQualifier?: string;
+  terms?: string;
+  titleLocationQualifier?: string;
+  titleLocation?: string;
+  riskOfLossQualifier?: string;
+  riskOfLoss?: string;
+}
+
 export interface InvoiceLine {
   lineNumber?: string;
   quantity?: string;
@@ -129,6 +194,11 @@ export interface InvoiceLine {
   taxes: Tax[];
   references?: Reference[];
   dates?: DateReference[];
+  /** Parties of this line only (X12 N1 loop inside IT1: a ship-to per line). */
+  parties?: Party[];
+  sublines?: Subline[];
+  destinations?: Destination[];
+  carriers?: Carrier[];
 }
 
 export interface Totals {
@@ -192,6 +262,9 @@ export interface Invoice {
   lines: InvoiceLine[];
   charges: Charge[];
   taxes: Tax[];
+  fob?: Fob;
+  carriers?: Carrier[];
+  shipments?: ShipmentSummary[];
   /** The amount payable: the stated total when there is one, else lines + charges - allowances + tax. */
   total: string;
   totals: Totals;

@@ -1,7 +1,9 @@
 import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compare, parseDecimal } from "../../src/formats/decimal.js";
+import { rng } from "../../bench/formats/generate.js";
+import { add, compare, format, multiply, parseDecimal } from "../../src/formats/decimal.js";
 import type { Invoice, Party } from "../../src/formats/invoice.js";
+import { parseJson } from "../../src/formats/json/reader.js";
 import { isoDate } from "../../src/formats/x12/invoice-810.js";
 import { parseX12 } from "../../src/formats/x12/parse.js";
 import { chunked, codes, collect, corpusFiles, expectedFor, readCorpus } from "./corpus.js";
@@ -191,5 +193,170 @@ describe("X12 dates", () => {
     expect(isoDate("20240100")).toBeUndefined();
     for (const bad of ["2024031", "2024-03-01", "2024O301", "", "202403011"])
       expect(isoDate(bad)).toBeUndefined();
+  });
+});
+
+/**
+ * A small 810 built from values drawn with a seeded generator, with the segments of the line-level N1 loop,
+ * SLN, SDQ, CAD (line and summary), ISS and FOB, so every value read can be checked against what was written.
+ */
+function lineDetail810(seed: number, version: "004010" | "005010") {
+  const r = rng(seed);
+  const pick = <T>(xs: readonly T[]) => xs[Math.floor(r() * xs.length)]!;
+  const n = (max: number) => 1 + Math.floor(r() * max);
+  const money = () => `${n(90)}.${String(Math.floor(r() * 100)).padStart(2, "0")}`;
+  const lines = Array.from({ length: n(4) }, (_, i) => ({
+    number: String(i + 1),
+    quantity: String(n(20)),
+    price: money(),
+    shipTo: { name: `STORE ${n(900)}`, id: String(n(99999)), city: pick(["ATLANTA", "DENVER", "BOSTON"]) },
+    sublines: Array.from({ length: n(2) }, (_, j) => ({
+      id: `${i + 1}.${j + 1}`,
+      quantity: String(n(6)),
+      unit: pick(["EA", "CA"]),
+      price: money(),
+      upc: String(100000000000 + n(899999999999)),
+      description: pick(["SAUCE CUP", "LID 16OZ"]),
+    })),
+    destinations: Array.from({ length: n(3) }, () => ({ location: String(n(9999)), quantity: String(n(9)) })),
+    scac: pick(["ABCD", "XYZQ"]),
+  }));
+  const iss = { units: String(n(500)), weight: `${n(9000)}.5`, description: "MIXED PALLETS" };
+  const segments = [
+    `ST*810*0001${version === "005010" ? "*005010" : ""}`,
+    "BIG*20240301*INV-GEN-1*20240225*PO-9",
+    "N1*ST*HEADQUARTERS*92*1",
+    "FOB*PP*OR*DALLAS TX*01*FOB",
+  ];
+  for (const l of lines) {
+    segments.push(`IT1*${l.number}*${l.quantity}*CA*${l.price}**VN*SKU${l.number}`);
+    segments.push(`SDQ*CA*92*${l.destinations.map((d) => `${d.location}*${d.quantity}`).join("*")}`);
+    segments.push(`CAD*M***${l.scac}*GROUND`);
+    for (const s of l.sublines)
+      segments.push(
+        `SLN*${s.id}**I*${s.quantity}*${s.unit}>1*${s.price}*PE**UP*${s.upc}`,
+        `PID*F****${s.description}`,
+      );
+    segments.push(`N1*ST*${l.shipTo.name}*92*${l.shipTo.id}`, "N3*1 MAIN ST", `N4*${l.shipTo.city}*GA*30303`);
+  }
+  const total = lines.reduce(
+    (t, l) => add(t, parseDecimal(multiply(l.quantity, l.price)!)!),
+    parseDecimal("0")!,
+  );
+  segments.push(
+    `TDS*${format(total, 2).replace(".", "")}`,
+    "CAD*M***ABCD*FREIGHT LINE**BM*BOL123",
+    `ISS*${iss.units}*CA*${iss.weight}*LB`,
+    `PID*F****${iss.description}`,
+    `CTT*${lines.length}`,
+  );
+  segments.push(`SE*${segments.length + 1}*0001`);
+  const isa = `ISA*00*          *00*          *ZZ*S              *ZZ*R              *240301*1200*${version === "005010" ? "^*00501" : "U*00401"}*000000001*0*P*>`;
+  const text = [isa, `GS*IN*S*R*20240301*1200*1*X*${version}`, ...segments, "GE*1*1", "IEA*1*000000001"].join(
+    "~\n",
+  );
+  return { text: `${text}~\n`, lines, iss };
+}
+
+describe("X12 810 line-level detail (generated)", () => {
+  for (const [seed, version] of [
+    [1, "004010"],
+    [2, "005010"],
+    [3, "004010"],
+  ] as const) {
+    it(`maps line parties, sublines, destination quantities, carriers, shipment summary and FOB (seed ${seed}, ${version})`, async () => {
+      const g = lineDetail810(seed, version);
+      const r = await collect(parseX12(g.text));
+      expect(r.diagnostics.filter((d) => d.severity !== "warning")).toEqual([]);
+      expect(r.diagnostics.map((d) => d.code)).toEqual([]);
+      const [inv] = r.invoices;
+      expect(inv!.fob).toEqual({
+        paymentMethod: "PP",
+        locationQualifier: "OR",
+        location: "DALLAS TX",
+        termsQualifier: "01",
+        terms: "FOB",
+      });
+      // Header parties stay the header's: the line N1 loops go to their lines.
+      expect(inv!.parties.map((p) => p.name)).toEqual(["HEADQUARTERS"]);
+      expect(inv!.lines).toHaveLength(g.lines.length);
+      for (const [i, l] of g.lines.entries()) {
+        const line = inv!.lines[i]!;
+        expect(line.parties).toEqual([
+          {
+            role: "shipTo",
+            code: "ST",
+            name: l.shipTo.name,
+            idQualifier: "92",
+            id: l.shipTo.id,
+            address: { lines: ["1 MAIN ST"], city: l.shipTo.city, state: "GA", postalCode: "30303" },
+          },
+        ]);
+        expect(line.destinations).toEqual(
+          l.destinations.map((d) => ({
+            location: d.location,
+            quantity: d.quantity,
+            qualifier: "92",
+            unit: "CA",
+          })),
+        );
+        expect(line.carriers).toEqual([{ transportMethod: "M", scac: l.scac, routing: "GROUND" }]);
+        expect(line.sublines).toEqual(
+          l.sublines.map((s) => ({
+            lineNumber: s.id,
+            relationship: "I",
+            quantity: s.quantity,
+            unit: s.unit,
+            unitPrice: s.price,
+            priceBasis: "PE",
+            itemIds: [{ kind: "upc", qualifier: "UP", value: s.upc }],
+            description: s.description,
+          })),
+        );
+        // Sublines are parts of their line: the line's amount and description are its own.
+        expect(line.amount).toBe(multiply(l.quantity, l.price));
+        expect(line.description).toBeUndefined();
+      }
+      expect(inv!.carriers).toEqual([
+        {
+          transportMethod: "M",
+          scac: "ABCD",
+          routing: "FREIGHT LINE",
+          reference: { qualifier: "BM", value: "BOL123" },
+        },
+      ]);
+      expect(inv!.shipments).toEqual([
+        {
+          units: g.iss.units,
+          unit: "CA",
+          weight: g.iss.weight,
+          weightUnit: "LB",
+          description: g.iss.description,
+        },
+      ]);
+      expect(inv!.notes).toEqual([]);
+      // The new fields are in the JSON Schema: Inflow's own JSON reader takes the invoice back as it is.
+      const back = await collect(parseJson(JSON.stringify(inv)));
+      expect(back.diagnostics).toEqual([]);
+      expect(back.invoices[0]!.lines[0]!.sublines).toEqual(inv!.lines[0]!.sublines);
+    });
+  }
+
+  it("puts errors in these segments into their loops for the acknowledgement", async () => {
+    const g = lineDetail810(4, "004010");
+    const bad = g.text.replace(/^SLN\*([^*]+)\*\*I\*\d+/m, "SLN*$1**I*X1").replace(/^ISS\*\d+/m, "ISS*9Q");
+    const r = await collect(parseX12(bad));
+    expect(
+      r.diagnostics.map((d) => [
+        d.code,
+        d.location.segmentId,
+        d.location.loop,
+        d.location.element,
+        d.ack?.elementReference,
+      ]),
+    ).toEqual([
+      ["X12.InvalidNumber", "SLN", "SLN", 4, "380"],
+      ["X12.InvalidNumber", "ISS", "ISS", 1, "382"],
+    ]);
   });
 });

@@ -8,11 +8,14 @@ import { canonical, compare, format, impliedDecimal, parseDecimal, round, sum, Z
 import { type AckCodes, type Diagnostic, diagnostic, type Severity } from "../diagnostics.js";
 import {
   appendTo,
+  type Carrier,
   type Charge,
   computedTotal,
+  type Destination,
   emptyInvoice,
   emptyLine,
   extend,
+  type Fob,
   finishInvoice,
   type Invoice,
   type InvoiceLine,
@@ -20,7 +23,9 @@ import {
   type ItemIdKind,
   type Party,
   type PartyRole,
+  type ShipmentSummary,
   type Source,
+  type Subline,
   type Tax,
 } from "../invoice.js";
 import type { SetInfo } from "./envelope.js";
@@ -116,6 +121,13 @@ const ELEMENT_REFERENCES: Record<string, string> = {
   TDS04: "610",
   CTT01: "354",
   CTT02: "347",
+  SLN04: "380",
+  SLN06: "212",
+  SDQ04: "380",
+  ISS01: "382",
+  ISS03: "81",
+  ISS05: "183",
+  FOB01: "146",
 };
 
 /** Elements the 810 standard marks mandatory (M) in the segments mapped here, by segment id. */
@@ -130,12 +142,25 @@ const MANDATORY: Record<string, number[]> = {
   TXI: [1],
   TDS: [1],
   CTT: [1],
+  FOB: [1],
 };
 
 /** Price basis codes that divide the unit price (per hundred, per thousand): power of ten. */
 const PRICE_BASIS_POW10: Record<string, number> = { HP: 2, TP: 3 };
 
 const CREDIT_CODES = new Set(["CR", "CN"]);
+
+/** Segments that continue an SLN loop (810 4010 diagram: SLN, DTM, REF, PID, SAC, TC2, TXI). */
+const SUBLINE_LOOP = new Set(["DTM", "REF", "PID", "SAC", "TC2", "TXI"]);
+
+/** The first component of a composite element (`CA>12` is unit CA). */
+const firstComponent = (seg: Segment, i: number): string | undefined => {
+  const raw = seg.elements[i];
+  if (!raw) return undefined;
+  const k = raw.indexOf(seg.separators.component);
+  const value = (k < 0 ? raw : raw.slice(0, k)).trim();
+  return value === "" ? undefined : value;
+};
 
 /** Segments that continue an N1 loop. */
 const PARTY_LOOP = new Set(["N1", "N2", "N3", "N4", "REF", "PER"]);
@@ -166,6 +191,9 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
   let party: Party | undefined;
   let line: InvoiceLine | undefined;
   let charge: Charge | undefined;
+  /** The open SLN loop of the line, and the open ISS loop of the summary. */
+  let subline: Subline | undefined;
+  let shipment: ShipmentSummary | undefined;
   let sawBig = false;
   let tds: Segment | undefined;
   let ctt: Segment | undefined;
@@ -287,6 +315,8 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
   /** The loop a segment is in, from what was read before it (party, line and charge are still the previous ones). */
   const loopOf = (id: string): string => {
     if (id === "N1" || (party && PARTY_LOOP.has(id))) return "N1";
+    if (id === "SLN" || (subline && SUBLINE_LOOP.has(id))) return "SLN";
+    if (id === "ISS" || (shipment && id === "PID")) return "ISS";
     if (id === "SAC" || (id === "TXI" && charge)) return "SAC";
     if (id === "IT1") return "IT1";
     if (area !== "line" || id === "TDS") return "";
@@ -331,13 +361,88 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
       }
     },
     N1(seg) {
-      if (area !== "header") return;
+      // Header parties, or a line's own (the N1 loop inside IT1); none in the summary.
+      if (area === "summary" || (area === "line" && !line)) return;
       const code = v(seg, 1) ?? "";
       party = { role: PARTY_ROLES[code] ?? "other", code };
       setIf(party, "name", v(seg, 2));
       setIf(party, "idQualifier", v(seg, 3));
       setIf(party, "id", v(seg, 4));
-      inv.parties.push(party);
+      if (area === "line" && line) appendTo(line, "parties", party);
+      else inv.parties.push(party);
+    },
+    SLN(seg) {
+      if (!line) return;
+      const sub: Subline = { itemIds: [] };
+      setIf(sub, "lineNumber", v(seg, 1));
+      setIf(sub, "parentLineNumber", v(seg, 2));
+      setIf(sub, "relationship", v(seg, 3));
+      setIf(sub, "quantity", real(seg, 4));
+      // SLN05 is a composite unit of measure; its first component is the unit code.
+      setIf(sub, "unit", firstComponent(seg, 5));
+      setIf(sub, "unitPrice", real(seg, 6));
+      setIf(sub, "priceBasis", v(seg, 7));
+      for (let i = 9; i + 1 < seg.elements.length; i += 2) {
+        const qualifier = v(seg, i);
+        const value = v(seg, i + 1);
+        if (qualifier && value) sub.itemIds.push({ kind: itemIdKind(qualifier), qualifier, value });
+      }
+      appendTo(line, "sublines", sub);
+      subline = sub;
+    },
+    SDQ(seg) {
+      if (!line) return;
+      const unit = v(seg, 1);
+      const qualifier = v(seg, 2);
+      // Up to ten location/quantity pairs, SDQ03/04 .. SDQ21/22.
+      for (let i = 3; i <= 21 && i < seg.elements.length; i += 2) {
+        const location = v(seg, i);
+        const quantity = real(seg, i + 1);
+        if (!location || quantity === undefined) continue;
+        const d: Destination = { location, quantity };
+        if (qualifier) d.qualifier = qualifier;
+        if (unit) d.unit = unit;
+        appendTo(line, "destinations", d);
+      }
+    },
+    CAD(seg) {
+      const c: Carrier = {};
+      setIf(c, "transportMethod", v(seg, 1));
+      setIf(c, "equipmentInitial", v(seg, 2));
+      setIf(c, "equipmentNumber", v(seg, 3));
+      setIf(c, "scac", v(seg, 4));
+      setIf(c, "routing", v(seg, 5));
+      setIf(c, "statusCode", v(seg, 6));
+      const refValue = v(seg, 8);
+      if (refValue) c.reference = { qualifier: v(seg, 7) ?? "", value: refValue };
+      setIf(c, "serviceLevel", v(seg, 9));
+      if (area === "line" && line) appendTo(line, "carriers", c);
+      else appendTo(inv, "carriers", c);
+    },
+    ISS(seg) {
+      const summary: ShipmentSummary = {};
+      setIf(summary, "units", real(seg, 1));
+      setIf(summary, "unit", v(seg, 2));
+      setIf(summary, "weight", real(seg, 3));
+      setIf(summary, "weightUnit", v(seg, 4));
+      setIf(summary, "volume", real(seg, 5));
+      setIf(summary, "volumeUnit", v(seg, 6));
+      appendTo(inv, "shipments", summary);
+      shipment = summary;
+    },
+    FOB(seg) {
+      const paymentMethod = v(seg, 1);
+      if (!paymentMethod || inv.fob) return;
+      const f: Fob = { paymentMethod };
+      setIf(f, "locationQualifier", v(seg, 2));
+      setIf(f, "location", v(seg, 3));
+      setIf(f, "termsQualifier", v(seg, 4));
+      setIf(f, "terms", v(seg, 5));
+      setIf(f, "titleLocationQualifier", v(seg, 6));
+      setIf(f, "titleLocation", v(seg, 7));
+      setIf(f, "riskOfLossQualifier", v(seg, 8));
+      setIf(f, "riskOfLoss", v(seg, 9));
+      inv.fob = f;
     },
     N2(seg) {
       if (!party) return;
@@ -418,7 +523,10 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
     PID(seg) {
       const text = v(seg, 5);
       if (!text) return;
-      if (line) line.description = line.description ? `${line.description} ${text}` : text;
+      // A PID in an SLN or ISS loop describes that subline or shipment summary line.
+      const owner = subline ?? shipment;
+      if (owner) owner.description = owner.description ? `${owner.description} ${text}` : text;
+      else if (line) line.description = line.description ? `${line.description} ${text}` : text;
       else inv.notes.push(text);
     },
     PO4(seg) {
@@ -518,6 +626,8 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
       // A charge's TXI loop ends at the first segment that is not TXI; N1 loops at anything not N1-N4/REF/PER.
       if (seg.id !== "TXI") charge = undefined;
       if (party && !PARTY_LOOP.has(seg.id)) party = undefined;
+      if (subline && !SUBLINE_LOOP.has(seg.id)) subline = undefined;
+      if (shipment && seg.id !== "PID") shipment = undefined;
       current = seg.index;
       loop = loopOf(seg.id);
       const mandatory = MANDATORY[seg.id];
@@ -569,6 +679,16 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
           return handlers.TDS!(seg);
         case "CTT":
           return handlers.CTT!(seg);
+        case "SLN":
+          return handlers.SLN!(seg);
+        case "SDQ":
+          return handlers.SDQ!(seg);
+        case "CAD":
+          return handlers.CAD!(seg);
+        case "ISS":
+          return handlers.ISS!(seg);
+        case "FOB":
+          return handlers.FOB!(seg);
       }
     },
     finish() {
