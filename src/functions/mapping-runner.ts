@@ -1,7 +1,9 @@
+import { randomUUID } from "node:crypto";
 import type { Queues, ReceivedMessage } from "../queues/types.js";
 import type { Store } from "../store/types.js";
 import { batchOutcome } from "./batch-response.js";
 import { FunctionFailure, FunctionsError } from "./errors.js";
+import { createSlots, type Slot } from "./mapping-slots.js";
 import {
   type EventSourceMapping,
   MAPPINGS_CHANNEL,
@@ -18,7 +20,8 @@ import { type SqsRecord, sqsRecord } from "./sqs-event.js";
  *
  * Scaling follows Lambda's: one poller while the queue is idle; every full batch lets another
  * poller start, the first 5 at once and then one per 200 ms (Lambda adds up to 300 concurrent
- * batches a minute), never more than MaximumConcurrency; a poller whose long poll comes back
+ * batches a minute), never more than MaximumConcurrency across all processes (each poller holds
+ * one of the mapping's slots, `mapping-slots.ts`); a poller whose long poll comes back
  * empty stops, down to the last one.
  */
 
@@ -71,6 +74,7 @@ function reasonOf(error: unknown): string {
 
 function runMapping(
   mapping: EventSourceMapping,
+  store: Store,
   queues: Queues,
   functions: Functions,
   options: Required<Pick<MappingRunnerOptions, "region" | "waitTimeSeconds">> & MappingRunnerOptions,
@@ -81,6 +85,10 @@ function runMapping(
   const reportItems = mapping.functionResponseTypes.includes(REPORT_BATCH_ITEM_FAILURES);
   const report = (error: unknown) => options.onError?.(error);
   const loops = new Set<Promise<void>>();
+  const fn = functions.list().find((candidate) => candidate.name === mapping.functionName);
+  // A batch takes at most a long poll, the function's timeout and its deletes between renewals.
+  const leaseMillis = (options.waitTimeSeconds + (fn?.timeoutSeconds ?? 900) + 60) * 1000;
+  const slots = createSlots(store, mapping.uuid, limit, leaseMillis);
   let active = 0;
   let lastGrowth = 0;
 
@@ -194,34 +202,66 @@ function runMapping(
     return true;
   };
 
+  /** Stops this poller when another of the mapping's pollers runs here (counted at once, so two can't both leave). */
+  const leaveIfExtra = () => {
+    if (active <= 1) return false;
+    active -= 1;
+    return true;
+  };
+  const leave = () => {
+    active -= 1;
+  };
+
+  /** One of the mapping's slots; undefined when this poller stops instead (counted out already). */
+  const takeSlot = async (): Promise<Slot | undefined> => {
+    for (;;) {
+      if (signal.aborted) return void leave();
+      try {
+        const slot = await slots.acquire(randomUUID());
+        if (slot) return slot;
+      } catch (error) {
+        report(error);
+      }
+      // Every slot is held (by other processes): an extra poller stops, the last one waits its turn.
+      if (leaveIfExtra()) return undefined;
+      await sleep(RETRY_MILLIS, signal);
+    }
+  };
+
   const poll = async () => {
     for (;;) {
-      // Each way out lowers the count at once, not when the loop's promise settles, so two idle
-      // pollers can't both see the other and leave none behind.
-      if (signal.aborted) {
-        active -= 1;
-        return;
-      }
-      let batch: Awaited<ReturnType<typeof collect>>;
+      const slot = await takeSlot();
+      if (!slot) return;
       try {
-        batch = await collect();
-      } catch (error) {
-        report(error);
-        await sleep(RETRY_MILLIS, signal);
-        continue;
-      }
-      if (batch.messages.length === 0) {
-        if (active > 1) {
-          active -= 1;
-          return;
+        for (;;) {
+          if (signal.aborted) return leave();
+          const held = await slot.renew().catch((error: unknown) => {
+            report(error);
+            return true;
+          });
+          // The lease ran out (the database was away longer than it): take a slot again.
+          if (!held) break;
+          let batch: Awaited<ReturnType<typeof collect>>;
+          try {
+            batch = await collect();
+          } catch (error) {
+            report(error);
+            await sleep(RETRY_MILLIS, signal);
+            continue;
+          }
+          if (batch.messages.length === 0) {
+            if (leaveIfExtra()) return;
+            continue;
+          }
+          if (batch.messages.length >= mapping.batchSize && mayGrow()) spawn();
+          try {
+            await handle(batch.messages, batch.records);
+          } catch (error) {
+            report(error);
+          }
         }
-        continue;
-      }
-      if (batch.messages.length >= mapping.batchSize && mayGrow()) spawn();
-      try {
-        await handle(batch.messages, batch.records);
-      } catch (error) {
-        report(error);
+      } finally {
+        await slot.release().catch(() => undefined);
       }
     }
   };
@@ -274,7 +314,10 @@ export function createMappingRunner(
     if (closed) return;
     for (const [uuid, mapping] of wanted) {
       if (!runs.has(uuid)) {
-        runs.set(uuid, { key: JSON.stringify(mapping), ...runMapping(mapping, queues, functions, settings) });
+        runs.set(uuid, {
+          key: JSON.stringify(mapping),
+          ...runMapping(mapping, store, queues, functions, settings),
+        });
       }
     }
   };

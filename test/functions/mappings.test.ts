@@ -303,6 +303,51 @@ describe.each(BACKENDS)("event-source mappings on %s", (dialect) => {
     await until(() => runner.activePollers(mapping.uuid) === 1, 5000);
   });
 
+  it("MaximumConcurrency holds across processes running the same mapping", async () => {
+    const { queue, fn } = await fresh({ VisibilityTimeout: "10" });
+    let running = 0;
+    let peak = 0;
+    let handled = 0;
+    const slow = async (event: SqsEvent) => {
+      running += 1;
+      peak = Math.max(peak, running);
+      await sleep(50);
+      running -= 1;
+      handled += event.Records.length;
+    };
+    handlers.set(fn, slow);
+    register(fn);
+    // A second process: its own registry and runner over the same database.
+    const otherFunctions = createFunctions();
+    otherFunctions.register(fn, slow, { timeoutSeconds: 1 });
+    const other = createMappingRunner(
+      store,
+      queues,
+      otherFunctions,
+      createMappings(store, queues, otherFunctions),
+      {
+        region: "us-east-1",
+        waitTimeSeconds: 1,
+      },
+    );
+    await other.start();
+    try {
+      await sendAll(
+        queue,
+        Array.from({ length: 40 }, (_, i) => `m${i}`),
+      );
+      const mapping = await mappings.create({ queue, functionName: fn, batchSize: 1, maximumConcurrency: 2 });
+      await Promise.all([runner.sync(), other.sync()]);
+      await until(() => handled >= 40, 15_000);
+      expect(peak).toBe(2);
+      expect(runner.activePollers(mapping.uuid) + other.activePollers(mapping.uuid)).toBeGreaterThanOrEqual(
+        2,
+      );
+    } finally {
+      await other.close();
+    }
+  });
+
   it("a mapping is disabled and enabled at run time", async () => {
     const { queue, fn } = await fresh();
     const bodies: string[] = [];
