@@ -16,7 +16,8 @@ const definition = (fn: string) =>
   });
 
 // The commands speak the Step Functions API, which its suites check on both backends: one is enough here.
-describe("inflow executions against a running instance", () => {
+// Each CLI run is a Node.js process starting through tsx: seconds apiece on a busy machine.
+describe("inflow executions against a running instance", { timeout: 60_000 }, () => {
   let instance: Instance;
   let endpoint: string[];
   let declining = true;

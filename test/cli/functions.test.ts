@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createFunctions } from "../../src/functions/registry.js";
 import { type Instance, runCli, startInstance } from "../support/instance.js";
 
-describe("inflow functions against a running instance", () => {
+// Each CLI run is a Node.js process starting through tsx: seconds apiece on a busy machine.
+describe("inflow functions against a running instance", { timeout: 60_000 }, () => {
   let instance: Instance;
   let endpoint: string[];
 

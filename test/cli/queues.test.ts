@@ -11,7 +11,8 @@ import { type Instance, runCli, startInstance } from "../support/instance.js";
 const arnOf = (name: string) => `arn:aws:sqs:us-east-1:000000000000:${name}`;
 
 // The commands speak the SQS API, which the SQS suites check on both backends: one is enough here.
-describe("inflow queues against a running instance", () => {
+// Each CLI run is a Node.js process starting through tsx: seconds apiece on a busy machine.
+describe("inflow queues against a running instance", { timeout: 60_000 }, () => {
   let instance: Instance;
   let endpoint: string[];
 
