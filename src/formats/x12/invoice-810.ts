@@ -130,20 +130,30 @@ const ELEMENT_REFERENCES: Record<string, string> = {
   FOB01: "146",
 };
 
-/** Elements the 810 standard marks mandatory (M) in the segments mapped here, by segment id. */
-const MANDATORY: Record<string, number[]> = {
-  BIG: [1, 2],
-  CUR: [1, 2],
-  REF: [1],
-  N1: [1],
-  DTM: [1],
-  PID: [1],
-  SAC: [1],
-  TXI: [1],
-  TDS: [1],
-  CTT: [1],
-  FOB: [1],
-};
+/**
+ * Elements the 810 standard marks mandatory (M) in the segments mapped here, by segment id. A switch rather
+ * than a keyed lookup: the id is cut from the text, and looking it up by name hashes it for every segment.
+ */
+function mandatoryElements(id: string): readonly number[] | undefined {
+  switch (id) {
+    case "BIG":
+    case "CUR":
+      return ONE_AND_TWO;
+    case "REF":
+    case "N1":
+    case "DTM":
+    case "PID":
+    case "SAC":
+    case "TXI":
+    case "TDS":
+    case "CTT":
+    case "FOB":
+      return FIRST;
+  }
+  return undefined;
+}
+const FIRST = [1] as const;
+const ONE_AND_TWO = [1, 2] as const;
 
 /** Price basis codes that divide the unit price (per hundred, per thousand): power of ten. */
 const PRICE_BASIS_POW10: Record<string, number> = { HP: 2, TP: 3 };
@@ -630,7 +640,7 @@ export function createInvoice810(set: SetInfo, report: (d: Diagnostic) => void, 
       if (shipment && seg.id !== "PID") shipment = undefined;
       current = seg.index;
       loop = loopOf(seg.id);
-      const mandatory = MANDATORY[seg.id];
+      const mandatory = mandatoryElements(seg.id);
       if (mandatory) {
         for (const i of mandatory) {
           if (v(seg, i) !== undefined) continue;
