@@ -3,7 +3,7 @@ import type { Queues } from "../queues/types.js";
 import { isUniqueViolation } from "../store/errors.js";
 import type { Queryable, Store } from "../store/types.js";
 import { type ExecutionRow, infoOf, SELECT_EXECUTIONS } from "./execution-rows.js";
-import { appendEvents, type HistoryEvent, readHistory } from "./history.js";
+import { appendEvents, createEventLog, type HistoryEvent, readHistory } from "./history.js";
 import { finishStepInRequest, openStep } from "./inline.js";
 import { jacksonSyntaxError } from "./json-syntax.js";
 import { checkExecutionTransition } from "./lifecycle.js";
@@ -123,12 +123,13 @@ export function createExecutions(
       try {
         await store.transaction(async (tx) => {
           const transactional = queues.within(tx);
+          const history = createEventLog(tx, now);
           const { execution, runId } = await insertExecution(tx, transactional, {
-            ...{ arn, name, machine, text, parsed, now },
+            ...{ arn, name, machine, text, parsed, now, history },
             firstStep: "caller",
           });
           // The first states usually finish at once (Pass, Choice, sending a task): they commit with the start.
-          const step = openStep(tx, transactional, { now, region: options.region, execution });
+          const step = openStep(tx, transactional, { now, region: options.region, execution, history });
           step.ready.runs.push({ run: runId, version: 1 });
           await finishStepInRequest(step);
         });

@@ -84,8 +84,9 @@ export interface EventLog {
   append(executionId: number, events: readonly NewEvent[]): void;
   /** Writes what was appended; returns the id of the last event written for `executionId` in this transaction. */
   flush(executionId?: number): Promise<number>;
-  /** Forgets what was appended since the last flush (its transaction rolled back to a savepoint). */
-  discard(): void;
+  /** What is appended and not yet written, to go back to after a rollback to a savepoint. */
+  snapshot(): ReadonlyMap<number, readonly NewEvent[]>;
+  restore(snapshot: ReadonlyMap<number, readonly NewEvent[]>): void;
 }
 
 export function createEventLog(tx: Queryable, now: number): EventLog {
@@ -108,8 +109,12 @@ export function createEventLog(tx: Queryable, now: number): EventLog {
       }
       return executionId === undefined ? 0 : (lastIds.get(executionId) ?? 0);
     },
-    discard() {
+    snapshot() {
+      return new Map([...pending].map(([id, events]) => [id, [...events]]));
+    },
+    restore(snapshot) {
       pending.clear();
+      for (const [id, events] of snapshot) pending.set(id, [...events]);
     },
   };
 }

@@ -1,6 +1,6 @@
 import type { TransactionalQueues } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
-import { createEventLog } from "./history.js";
+import { createEventLog, type EventLog } from "./history.js";
 import { loadRun } from "./runs.js";
 import { advance, type ExecutionInfo, type ReadyRuns, type StepContext } from "./step.js";
 import { sendStep } from "./steps-queue.js";
@@ -17,13 +17,13 @@ type InlineStep = StepContext & { ready: ReadyRuns };
 export function openStep(
   tx: Queryable,
   queues: TransactionalQueues,
-  settings: { now: number; region: string; execution: ExecutionInfo },
+  settings: { now: number; region: string; execution: ExecutionInfo; history?: EventLog },
 ): InlineStep {
   return {
     tx,
     queues,
     ...settings,
-    history: createEventLog(tx, settings.now),
+    history: settings.history ?? createEventLog(tx, settings.now),
     ready: { runs: [], transitionsLeft: INLINE_TRANSITIONS },
   };
 }
@@ -56,17 +56,19 @@ export async function finishStep(step: InlineStep): Promise<void> {
  * and ends the execution as it would any other.
  */
 export async function finishStepInRequest(step: InlineStep): Promise<void> {
-  await step.history.flush();
   const woken = [...step.ready.runs];
-  if (woken.length === 0) return;
-  await step.tx.run("SAVEPOINT inflow_inline");
-  try {
-    await runReady(step);
-    await step.history.flush();
-  } catch {
-    await step.tx.run("ROLLBACK TO SAVEPOINT inflow_inline");
-    step.history.discard();
-    for (const { run, version } of woken) await sendStep(step.queues, { kind: "run", run, version });
+  if (woken.length > 0) {
+    const before = step.history.snapshot();
+    await step.tx.run("SAVEPOINT inflow_inline");
+    try {
+      await runReady(step);
+      await step.history.flush();
+    } catch {
+      await step.tx.run("ROLLBACK TO SAVEPOINT inflow_inline");
+      step.history.restore(before);
+      for (const { run, version } of woken) await sendStep(step.queues, { kind: "run", run, version });
+    }
+    await step.tx.run("RELEASE SAVEPOINT inflow_inline");
   }
-  await step.tx.run("RELEASE SAVEPOINT inflow_inline");
+  await step.history.flush();
 }

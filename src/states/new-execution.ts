@@ -1,6 +1,6 @@
 import type { TransactionalQueues } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
-import { appendEvents } from "./history.js";
+import { appendEvents, type EventLog } from "./history.js";
 import type { StateMachine } from "./machines.js";
 import { insertRun } from "./runs.js";
 import type { ExecutionInfo } from "./step.js";
@@ -24,6 +24,7 @@ export async function insertExecution(
     now: number;
     parent?: { runId: number; version: number };
     firstStep?: "queued" | "caller";
+    history?: EventLog;
     /** An iteration of a Distributed Map: its map run, and the variables it sees. */
     mapRun?: { id: number; variables: Record<string, unknown> };
   },
@@ -46,12 +47,15 @@ export async function insertExecution(
     ],
   );
   const id = row!.id;
-  await appendEvents(tx, id, now, [
+  const started = [
     {
       type: "ExecutionStarted",
       details: { input: input.text, inputDetails: { truncated: false }, roleArn: machine.roleArn },
     },
-  ]);
+  ];
+  // With the caller's event log, ExecutionStarted is written with the first step's events.
+  if (input.history) input.history.append(id, started);
+  else await appendEvents(tx, id, now, started);
   const runId = await insertRun(
     tx,
     {
