@@ -56,6 +56,15 @@ async function until<T>(probe: () => Promise<T>, done: (value: T) => boolean, ti
   }
 }
 
+/** The execution's map run, once its Map has started one. */
+async function firstMapRun(client: SFNClient, executionArn: string): Promise<string> {
+  const page = await until(
+    () => client.send(new ListMapRunsCommand({ executionArn })),
+    (listed) => (listed.mapRuns ?? []).length > 0,
+  );
+  return page.mapRuns![0]!.mapRunArn!;
+}
+
 describe.each(BACKENDS)("Distributed Map runs on %s", (dialect) => {
   let server: SfnServer;
   let machineArn: string;
@@ -132,12 +141,7 @@ describe.each(BACKENDS)("Distributed Map runs on %s", (dialect) => {
     const { executionArn } = await client.send(
       new StartExecutionCommand({ stateMachineArn: machineArn, input: lines([0, 1]) }),
     );
-    const mapRunArn = (
-      await until(
-        () => client.send(new ListMapRunsCommand({ executionArn })),
-        (page) => (page.mapRuns ?? []).length > 0,
-      )
-    ).mapRuns![0]!.mapRunArn!;
+    const mapRunArn = await firstMapRun(client, executionArn!);
     await until(
       () => client.send(new ListExecutionsCommand({ mapRunArn, statusFilter: "RUNNING" })),
       (page) => (page.executions ?? []).length === 2,
@@ -156,12 +160,7 @@ describe.each(BACKENDS)("Distributed Map runs on %s", (dialect) => {
     const { executionArn } = await client.send(
       new StartExecutionCommand({ stateMachineArn: machineArn, input: lines([3]) }),
     );
-    const mapRunArn = (
-      await until(
-        () => client.send(new ListMapRunsCommand({ executionArn })),
-        (page) => (page.mapRuns ?? []).length > 0,
-      )
-    ).mapRuns![0]!.mapRunArn!;
+    const mapRunArn = await firstMapRun(client, executionArn!);
     // Every other item is done and the marked one waits.
     await until(
       () => client.send(new DescribeMapRunCommand({ mapRunArn })),
