@@ -274,6 +274,24 @@ describe.each(BACKENDS)("event-source mappings on %s", (dialect) => {
     expect(overlapped).toBe(false);
   });
 
+  it("retries a FIFO group's failed message before the group's next ones", async () => {
+    const { queue, fn } = await fresh({ VisibilityTimeout: "1" }, true);
+    const attempts: string[] = [];
+    handlers.set(fn, async (event) => {
+      for (const record of event.Records) {
+        attempts.push(record.body);
+        if (record.body === "1" && record.attributes.ApproximateReceiveCount === "1")
+          throw new Error("not yet");
+      }
+    });
+    register(fn);
+    await sendAll(queue, ["0", "1", "2"], (i) => ({ messageGroupId: "g", messageDeduplicationId: `d${i}` }));
+    await mappings.create({ queue, functionName: fn, batchSize: 1 });
+    await runner.sync();
+    await until(() => attempts.length >= 4);
+    expect(attempts).toEqual(["0", "1", "1", "2"]);
+  });
+
   it("concurrency rises under a backlog, never above MaximumConcurrency, and falls back when idle", async () => {
     const { queue, fn } = await fresh({ VisibilityTimeout: "10" });
     let running = 0;
