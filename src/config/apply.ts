@@ -220,3 +220,19 @@ export async function applyResources(
     },
   };
 }
+
+/** One line for the log: what a file declared, and what applying it disabled. */
+export function describeApplied(file: ResourceFile, applied: AppliedResources): string {
+  const count = (n: number, noun: string) => `${n} ${noun}${n === 1 ? "" : "s"}`;
+  const disabled = [
+    ...applied.disabled.eventSourceMappings.map((uuid) => `mapping ${uuid}`),
+    ...applied.disabled.schedules.map((name) => `schedule ${name}`),
+  ];
+  return `Resources from ${file.path}: ${[
+    count(applied.queues.length, "queue"),
+    count(applied.stateMachines.length, "state machine"),
+    count(applied.functions.length, "function"),
+    count(applied.eventSourceMappings.length, "event-source mapping"),
+    count(applied.schedules.length, "schedule"),
+  ].join(", ")}${disabled.length > 0 ? `; disabled, no longer declared: ${disabled.join(", ")}` : ""}`;
+}

@@ -24,6 +24,12 @@ describe("two inflow worker --config processes on postgres", () => {
       workers.map((worker) => worker.waitForLine((line) => line.startsWith("Inflow worker running"), 20_000)),
     );
 
+    for (const worker of workers) {
+      await worker.waitForLine((line) => line.startsWith("Resources from "));
+      expect(worker.lines).toContain(
+        `Resources from ${CONFIG}: 1 queue, 0 state machines, 1 function, 1 event-source mapping, 0 schedules`,
+      );
+    }
     const store = await database.open();
     const queues = createQueues(store);
     try {

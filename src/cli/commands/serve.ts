@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { applyResources, registerFunctions } from "../../config/apply.js";
+import { applyResources, describeApplied, registerFunctions } from "../../config/apply.js";
 import { ResourceFileError } from "../../config/errors.js";
 import { loadResourceFile } from "../../config/load.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
@@ -50,6 +50,8 @@ export interface RunningServer {
   address: string;
   /** Where the data lives, without credentials. */
   location: string;
+  /** What the resource file declared, as one line, when there was one. */
+  resources?: string;
   /** Stops taking requests, then the workers, then closes the database. */
   close(): Promise<void>;
 }
@@ -84,13 +86,15 @@ export async function startServer(
   const runtime = createFunctionRuntime(store, queues, states, functions, {
     onError: (error) => (isFunctionFailure(error) ? app.log.warn(error.message) : onError(error)),
   });
+  let resources: string | undefined;
   if (resourceFile) {
-    await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
+    const applied = await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
       await app.close();
       await queues.close();
       await store.close();
       throw error;
     });
+    resources = describeApplied(resourceFile, applied);
   }
   await states.startWorkers();
   await runtime.start();
@@ -105,7 +109,7 @@ export async function startServer(
 
   try {
     const address = await app.listen({ host: options.host, port: options.port });
-    return { address, location: store.location, close };
+    return { address, location: store.location, ...(resources ? { resources } : {}), close };
   } catch (error) {
     await close();
     throw listenError(error, options.host, options.port);
@@ -118,6 +122,7 @@ async function serve(options: ServeOptions): Promise<void> {
   });
   // `location` never carries a password.
   process.stdout.write(`Inflow listening on ${server.address} (data: ${server.location})\n`);
+  if (server.resources) process.stdout.write(`${server.resources}\n`);
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);
   await server.close();

@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { applyResources, registerFunctions } from "../../config/apply.js";
+import { applyResources, describeApplied, registerFunctions } from "../../config/apply.js";
 import { ResourceFileError } from "../../config/errors.js";
 import { loadResourceFile } from "../../config/load.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
@@ -39,6 +39,8 @@ export function registerWorker(program: Command): void {
 export interface RunningWorker {
   /** Where the data lives, without credentials. */
   location: string;
+  /** What the resource file declared, as one line, when there was one. */
+  resources?: string;
   /** Stops the workers, then closes the database. */
   close(): Promise<void>;
 }
@@ -69,17 +71,20 @@ export async function startWorker(
     onError: (error) =>
       isFunctionFailure(error) ? process.stderr.write(`worker: ${error.message}\n`) : onError(error),
   });
+  let resources: string | undefined;
   if (resourceFile) {
-    await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
+    const applied = await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
       await queues.close();
       await store.close();
       throw error;
     });
+    resources = describeApplied(resourceFile, applied);
   }
   await states.startWorkers();
   await runtime.start();
   return {
     location: store.location,
+    ...(resources ? { resources } : {}),
     close: async () => {
       await runtime.close();
       await states.close();
@@ -94,6 +99,7 @@ async function work(options: WorkerOptions): Promise<void> {
     throw error instanceof ResourceFileError ? new CliError(error.message) : error;
   });
   process.stdout.write(`Inflow worker running (data: ${worker.location})\n`);
+  if (worker.resources) process.stdout.write(`${worker.resources}\n`);
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);
   await worker.close();
