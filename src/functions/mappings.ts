@@ -272,6 +272,8 @@ export function createMappings(
       await store.transaction(async (tx) => {
         const { changes } = await tx.run("DELETE FROM event_source_mappings WHERE uuid = $1", [uuid]);
         if (changes === 0) throw mappingNotFound(String(uuid));
+        // Slots left by processes that died with the mapping running.
+        await tx.run("DELETE FROM mapping_slots WHERE mapping_uuid = $1", [uuid]);
         tx.signal(MAPPINGS_CHANNEL);
       });
     },

@@ -149,6 +149,21 @@ describe.each(BACKENDS)("event-source mappings on %s", (dialect) => {
     expect(sizes).toEqual([15]);
   });
 
+  it("cuts a batch short of Lambda's 6 MB payload; the rest goes back at once", async () => {
+    const { queue, fn } = await fresh({ VisibilityTimeout: "30" });
+    const sizes: number[] = [];
+    handlers.set(fn, async (event) => {
+      sizes.push(event.Records.length);
+    });
+    register(fn);
+    const body = "x".repeat(700_000);
+    for (let i = 0; i < 10; i++) await queues.sendMessage(queue, { body: `${i}${body}` });
+    await mappings.create({ queue, functionName: fn });
+    await runner.sync();
+    await until(() => sizes.reduce((a, b) => a + b, 0) >= 10);
+    expect(Math.max(...sizes)).toBe(8);
+  });
+
   it("retries only the items a ReportBatchItemFailures answer lists", async () => {
     const { queue, fn } = await fresh();
     const seen: Array<{ body: string; receives: string }> = [];
