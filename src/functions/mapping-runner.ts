@@ -115,14 +115,15 @@ function runMapping(
     const messages: ReceivedMessage[] = [];
     const records: SqsRecord[] = [];
     const overflow: ReceivedMessage[] = [];
+    const indexById = new Map<string, number>();
     let bytes = EVENT_OVERHEAD_BYTES;
     const add = (received: ReceivedMessage[]) => {
       for (const message of received) {
         const record = sqsRecord(message, mapping.eventSourceArn, options.region);
         // Received again within a long window (its visibility timeout ran out): only the newest
         // receipt handle deletes it.
-        const again = messages.findIndex((held) => held.messageId === message.messageId);
-        if (again >= 0) {
+        const again = indexById.get(message.messageId);
+        if (again !== undefined) {
           messages[again] = message;
           records[again] = record;
           continue;
@@ -131,6 +132,7 @@ function runMapping(
         if (bytes + size > MAX_REQUEST_BYTES) overflow.push(message);
         else {
           bytes += size;
+          indexById.set(message.messageId, messages.length);
           messages.push(message);
           records.push(record);
         }
