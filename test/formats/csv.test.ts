@@ -165,6 +165,11 @@ describe("CSV values and profiles", () => {
     expect(readDate("2024-03-01 00:00:00")).toBe("2024-03-01");
     expect(readDate("01.03.24", "DD.MM.YY")).toBe("2024-03-01");
     expect(readDate("02/30/2024")).toBeUndefined();
+    expect(readDate("2/29/2024")).toBe("2024-02-29");
+    expect(readDate("2/29/2023")).toBeUndefined();
+    expect(readDate("12/31/1999 23:59")).toBe("1999-12-31");
+    expect(readDate("2024-13-01")).toBeUndefined();
+    expect(readDate("3.1.2024")).toBe("2024-01-03");
   });
 
   it("reads pack sizes as pack/size unit", () => {

@@ -536,8 +536,51 @@ function compileDate(pattern: string): { re: RegExp; parts: string[] } {
 
 const DEFAULT_DATE_PATTERNS = ["YYYY-MM-DD", "YYYYMMDD", "M/D/YYYY", "D.M.YYYY", "YYYY/M/D"];
 
+/** The number in `t[s, e)` when it is all digits, else -1. */
+function digitsAt(t: string, s: number, e: number): number {
+  if (s >= e) return -1;
+  let v = 0;
+  for (let i = s; i < e; i++) {
+    const c = t.charCodeAt(i);
+    if (c < 48 || c > 57) return -1;
+    v = v * 10 + c - 48;
+  }
+  return v;
+}
+
+const isoOf = (y: number, mo: number, d: number) =>
+  MONTH_DAY(y, mo, d) ? `${y}-${String(mo).padStart(2, "0")}-${String(d).padStart(2, "0")}` : undefined;
+
+/**
+ * The two commonest shapes of the default patterns, YYYY-MM-DD and M/D/YYYY, read by character codes (a date or
+ * two per invoice went through up to three regular expressions). A text of either shape matches no other default
+ * pattern, so its answer is final; null means "not one of these shapes".
+ */
+function quickDate(t: string): string | undefined | null {
+  const n = t.length;
+  if (n === 10 && t.charCodeAt(4) === 45 && t.charCodeAt(7) === 45) {
+    const y = digitsAt(t, 0, 4);
+    const mo = digitsAt(t, 5, 7);
+    const d = digitsAt(t, 8, 10);
+    if (y >= 0 && mo >= 0 && d >= 0) return isoOf(y, mo, d);
+    return null;
+  }
+  const a = t.indexOf("/");
+  const b = a < 0 ? -1 : t.indexOf("/", a + 1);
+  if (a < 1 || a > 2 || b - a < 2 || b - a > 3 || n - b !== 5) return null;
+  const mo = digitsAt(t, 0, a);
+  const d = digitsAt(t, a + 1, b);
+  const y = digitsAt(t, b + 1, n);
+  if (mo < 0 || d < 0 || y < 0) return null;
+  return isoOf(y, mo, d);
+}
+
 /** Dates by pattern (YYYY, YY, MM, M, DD, D); without a pattern: YYYY-MM-DD, YYYYMMDD, MM/DD/YYYY, DD.MM.YYYY. */
 export function readDate(text: string, pattern?: string): string | undefined {
+  if (!pattern) {
+    const quick = quickDate(text);
+    if (quick !== null) return quick;
+  }
   for (const p of pattern ? [pattern] : DEFAULT_DATE_PATTERNS) {
     const { re, parts } = compileDate(p);
     const m = re.exec(text);
