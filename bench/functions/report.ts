@@ -52,7 +52,7 @@ export function renderSection(report: FunctionsReport): string {
     ...rows,
     "",
     "Reading it: on SQLite every receive and delete runs synchronously on the event loop, so pollers beyond the",
-    "second find nothing to overlap and the mapping stays at about two; on PostgreSQL each call is a round trip, so",
+    "second find nothing to overlap and the mapping stays at one or two; on PostgreSQL each call is a round trip, so",
     "the mapping scales up to MaximumConcurrency and the throughput follows the database's commit rate. A no-op",
     "handler is the ceiling: a real function's own time adds to each batch, and more concurrency hides it.",
     "",
