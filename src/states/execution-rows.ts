@@ -1,6 +1,7 @@
 import type { Queryable } from "../store/types.js";
+import { parseDefinition } from "./definition-cache.js";
 import type { ExecutionInfo } from "./step.js";
-import type { ExecutionStatus, MachineDefinition, StateMachineType } from "./types.js";
+import type { ExecutionStatus, StateMachineType } from "./types.js";
 
 /** An execution row as SELECT_EXECUTIONS reads it, with its state machine's facts. */
 export interface ExecutionRow {
@@ -33,17 +34,9 @@ export const SELECT_EXECUTIONS = `SELECT e.id, e.arn, e.name, e.state_machine_id
   e.map_run_id, r.arn AS map_run_arn, m.arn AS sm_arn, m.name AS sm_name, m.role_arn, m.type AS sm_type
   FROM executions e JOIN state_machines m ON m.id = e.state_machine_id LEFT JOIN map_runs r ON r.id = e.map_run_id`;
 
-/** Parsed definitions by their text: executions of one machine share one parse. */
-const definitions = new Map<string, MachineDefinition>();
-
 /** The execution as steps see it. */
 export function infoOf(row: ExecutionRow): ExecutionInfo {
-  let definition = definitions.get(row.definition);
-  if (!definition) {
-    definition = JSON.parse(row.definition) as MachineDefinition;
-    if (definitions.size > 1000) definitions.clear();
-    definitions.set(row.definition, definition);
-  }
+  const definition = parseDefinition(row.definition);
   return {
     id: row.id,
     arn: row.arn,

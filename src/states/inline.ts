@@ -33,7 +33,7 @@ async function runReady(step: InlineStep): Promise<void> {
   const { ready } = step;
   while (ready.runs.length > 0 && ready.transitionsLeft > 0) {
     const next = ready.runs.shift()!;
-    const run = await loadRun(step.tx, next.run);
+    const run = next.loaded ?? (await loadRun(step.tx, next.run));
     // Stopped, failed with its execution, or moved on since it was woken.
     if (!run || run.version !== next.version || run.status !== "RUNNING") continue;
     await advance(step, run);

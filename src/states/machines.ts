@@ -1,6 +1,7 @@
 import { isUniqueViolation } from "../store/errors.js";
 import type { Queryable, Store } from "../store/types.js";
 import { definitionError, validateDefinition } from "./definition/index.js";
+import { parseDefinition } from "./definition-cache.js";
 import {
   invalidArn,
   invalidDefinition,
@@ -68,7 +69,7 @@ const fromRow = (row: MachineRow): StateMachine => ({
   arn: row.arn,
   type: row.type,
   definitionText: row.definition,
-  definition: JSON.parse(row.definition) as MachineDefinition,
+  definition: parseDefinition(row.definition),
   roleArn: row.role_arn,
   createdAt: row.created_at,
   updatedAt: row.updated_at,

@@ -78,7 +78,11 @@ export interface StepContext {
  * the steps queue like any other step, so one transaction never grows without bound.
  */
 export interface ReadyRuns {
-  runs: Array<{ run: number; version: number }>;
+  /**
+   * `loaded`: the run as saved, given only by a caller that saved it and ran nothing since (a
+   * request's own step), so that it need not be read again.
+   */
+  runs: Array<{ run: number; version: number; loaded?: Run }>;
   transitionsLeft: number;
 }
 

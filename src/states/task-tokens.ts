@@ -59,6 +59,9 @@ export function createTaskTokens(
       );
       if (!resumed) throw taskDoesNotExist();
       await setTokenStatus(tx, token, "result" in reply ? "SUCCEEDED" : "FAILED");
+      // Saved just now and untouched since: the inline step need not read it again.
+      const woken = step.ready.runs.find((entry) => entry.run === resumed.id);
+      if (woken) woken.loaded = resumed;
       await finishStepInRequest(step);
     });
 

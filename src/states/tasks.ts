@@ -209,7 +209,8 @@ export async function touchToken(tx: Queryable, token: string, now: number): Pro
 
 /**
  * Resumes a run waiting on a task with its answer: a result, or an error for Retry and Catch.
- * Returns false when the run no longer waits for this task (it moved on, was stopped, or redriven).
+ * Returns the resumed run, or undefined when the run no longer waits for this task (it moved on,
+ * was stopped, or redriven).
  */
 export async function answerTask(
   step: StepContext,
@@ -217,12 +218,12 @@ export async function answerTask(
   expectedVersion: number,
   answer: { result: unknown } | { error: { error: string; cause: string } },
   event: { type: string; details: Record<string, unknown> },
-): Promise<boolean> {
+): Promise<Run | undefined> {
   const run = await loadRun(step.tx, runId);
-  if (!run || run.version !== expectedVersion || run.status !== "WAITING") return false;
+  if (!run || run.version !== expectedVersion || run.status !== "WAITING") return undefined;
   step.history.append(step.execution.id, [event]);
   const resumed: Run = { ...run, status: "RUNNING", stateData: { ...run.stateData, resume: answer } };
   const version = await saveRun(step.tx, run, resumed, step.now);
   await wakeRun(step, run.id, version);
-  return true;
+  return { ...resumed, version };
 }
