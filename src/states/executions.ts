@@ -124,13 +124,14 @@ export function createExecutions(
         await store.transaction(async (tx) => {
           const transactional = queues.within(tx);
           const history = createEventLog(tx, now);
-          const { execution, runId } = await insertExecution(tx, transactional, {
+          const { execution, root } = await insertExecution(tx, transactional, {
             ...{ arn, name, machine, text, parsed, now, history },
             firstStep: "caller",
           });
           // The first states usually finish at once (Pass, Choice, sending a task): they commit with the start.
           const step = openStep(tx, transactional, { now, region: options.region, execution, history });
-          step.ready.runs.push({ run: runId, version: 1 });
+          // Written just now and untouched since: the step need not read it again.
+          step.ready.runs.push({ run: root.id, version: 1, loaded: root });
           await finishStepInRequest(step);
         });
       } catch (error) {

@@ -2,7 +2,7 @@ import type { TransactionalQueues } from "../queues/types.js";
 import type { Queryable } from "../store/types.js";
 import { appendEvents, type EventLog } from "./history.js";
 import type { StateMachine } from "./machines.js";
-import { insertRun } from "./runs.js";
+import { insertRun, type Run } from "./runs.js";
 import type { ExecutionInfo } from "./step.js";
 import { sendStep } from "./steps-queue.js";
 
@@ -28,7 +28,7 @@ export async function insertExecution(
     /** An iteration of a Distributed Map: its map run, and the variables it sees. */
     mapRun?: { id: number; variables: Record<string, unknown> };
   },
-): Promise<{ execution: ExecutionInfo; runId: number }> {
+): Promise<{ execution: ExecutionInfo; root: Run }> {
   const { machine, now } = input;
   const [row] = await tx.query<{ id: number }>(
     `INSERT INTO executions (arn, name, state_machine_id, definition, status, input, started_at, parent_run_id,
@@ -56,23 +56,29 @@ export async function insertExecution(
   // With the caller's event log, ExecutionStarted is written with the first step's events.
   if (input.history) input.history.append(id, started);
   else await appendEvents(tx, id, now, started);
-  const runId = await insertRun(
-    tx,
-    {
-      executionId: id,
-      parentId: null,
-      container: "",
-      itemIndex: 0,
-      status: "RUNNING",
-      stateName: machine.definition.StartAt,
-      phase: "enter",
-      stateInput: input.parsed,
-      stateData: {},
-      variables: input.mapRun?.variables ?? {},
-    },
-    now,
-  );
-  if (input.firstStep !== "caller") await sendStep(queues, { kind: "run", run: runId, version: 1 });
+  const fields = {
+    executionId: id,
+    parentId: null,
+    container: "",
+    itemIndex: 0,
+    status: "RUNNING",
+    stateName: machine.definition.StartAt,
+    phase: "enter",
+    stateInput: input.parsed,
+    stateData: {},
+    variables: input.mapRun?.variables ?? {},
+  } as const satisfies Parameters<typeof insertRun>[1];
+  const runId = await insertRun(tx, fields, now);
+  const root: Run = {
+    ...fields,
+    id: runId,
+    version: 1,
+    wakeAt: null,
+    output: undefined,
+    error: null,
+    cause: null,
+  };
+  if (input.firstStep !== "caller") await sendStep(queues, { kind: "run", run: root.id, version: 1 });
   const timeout = machine.definition.TimeoutSeconds;
   if (typeof timeout === "number" && timeout > 0) {
     await sendStep(queues, { kind: "timeout", execution: id }, timeout * 1000);
@@ -94,5 +100,5 @@ export async function insertExecution(
     parentRunVersion: input.parent?.version ?? null,
     mapRunId: input.mapRun?.id ?? null,
   };
-  return { execution, runId };
+  return { execution, root };
 }
