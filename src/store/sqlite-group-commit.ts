@@ -32,11 +32,21 @@ export interface GroupCommitHooks {
 export function createGroupCommit(db: Database.Database, hooks: GroupCommitHooks) {
   const waiting: Waiting[] = [];
   let scheduled = false;
+  // Prepared once: exec() would parse these on every transaction.
+  const control = (sql: string) => {
+    const statement = db.prepare(sql);
+    return () => statement.run();
+  };
+  const begin = control("BEGIN IMMEDIATE");
+  const savepoint = control("SAVEPOINT inflow_tx");
+  const release = control("RELEASE inflow_tx");
+  const rollbackToSavepoint = control("ROLLBACK TO inflow_tx");
+  const commit = control("COMMIT");
 
   const runBatch = async () => {
     const done: Array<{ item: Waiting; result: unknown; signals: Signals }> = [];
     try {
-      db.exec("BEGIN IMMEDIATE");
+      begin();
     } catch (error) {
       // The write lock stayed with another process past busy_timeout: these callers hear of it.
       for (const item of waiting.splice(0, MAX_PER_COMMIT)) item.reject(error);
@@ -45,25 +55,25 @@ export function createGroupCommit(db: Database.Database, hooks: GroupCommitHooks
     for (let count = 0; count < MAX_PER_COMMIT && waiting.length > 0; count++) {
       const item = waiting.shift()!;
       const signals: Signals = [];
-      db.exec("SAVEPOINT inflow_tx");
+      savepoint();
       try {
         const result = await item.work(hooks.queryable(signals));
-        db.exec("RELEASE inflow_tx");
+        release();
         done.push({ item, result, signals });
       } catch (error) {
         if (db.inTransaction) {
-          db.exec("ROLLBACK TO inflow_tx");
-          db.exec("RELEASE inflow_tx");
+          rollbackToSavepoint();
+          release();
         } else {
           // SQLite gave up the whole transaction (an I/O error, a full disk): the batch is lost.
           for (const lost of done.splice(0)) lost.item.reject(error);
-          db.exec("BEGIN IMMEDIATE");
+          begin();
         }
         item.reject(error);
       }
     }
     try {
-      db.exec("COMMIT");
+      commit();
     } catch (error) {
       if (db.inTransaction) db.exec("ROLLBACK");
       for (const lost of done) lost.item.reject(error);

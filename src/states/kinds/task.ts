@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { randomText } from "../../queues/random.js";
 import { runtimeError } from "../errors.js";
 import { effectiveInput } from "../io.js";
 import { resolveJsonataValue } from "../jsonata.js";
@@ -38,7 +38,7 @@ async function seconds(env: StateEnv, scope: Scope, field: "TimeoutSeconds" | "H
  */
 export async function enterTask(env: StateEnv): Promise<Outcome> {
   const resource = parseResource(env.state.Resource as string);
-  const token = resource.pattern === "token" ? randomBytes(48).toString("base64url") : undefined;
+  const token = resource.pattern === "token" ? randomText(48, "base64url") : undefined;
   const scope: Scope = token
     ? { ...env.scope, context: { ...env.scope.context, Task: { Token: token } } }
     : env.scope;
