@@ -17,5 +17,6 @@ CREATE TABLE map_runs (
 CREATE INDEX map_runs_execution ON map_runs (execution_id, id);
 
 ALTER TABLE executions ADD COLUMN map_run_id BIGINT;
-CREATE INDEX executions_map_run ON executions (map_run_id, id);
-CREATE INDEX executions_parent_run ON executions (parent_run_id);
+-- Partial: most executions are no iteration and no child, and cost these indexes nothing.
+CREATE INDEX executions_map_run ON executions (map_run_id, id) WHERE map_run_id IS NOT NULL;
+CREATE INDEX executions_parent_run ON executions (parent_run_id) WHERE parent_run_id IS NOT NULL;
