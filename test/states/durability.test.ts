@@ -164,7 +164,8 @@ describe.each(BACKENDS)("workflow durability on %s", (dialect) => {
     await last.waitForLine((line) => line.startsWith("Inflow listening"), 30_000);
     await engine.untilDone(90_000);
     last.child.kill("SIGTERM");
-    expect((await last.exited).code, last.stderr()).toBe(0);
+    const ended = await last.exited;
+    expect(ended, last.stderr()).toEqual({ code: 0, signal: null });
     await engine.close();
     await expectAllDone(engine);
     await engine.store.close();
