@@ -1,8 +1,9 @@
 /**
  * What the benchmark suites share: a measuring child process spoken to in JSON lines, the
- * machine facts each report prints, and flag parsing.
+ * machine facts each report prints, flag parsing, and the wait for an idle machine.
  */
 import { type ChildProcess, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { availableParallelism, cpus, platform, release } from "node:os";
 import { createInterface } from "node:readline";
 import Database from "better-sqlite3";
@@ -84,4 +85,41 @@ export function nonNegative(value: string, flag: string): number {
   if (!Number.isInteger(number) || number < 0)
     throw new Error(`${flag} must be an integer >= 0, not "${value}"`);
   return number;
+}
+
+/** The share of all CPUs busy or waiting for I/O over `millis`, from /proc/stat (0 when unreadable). */
+export async function cpuBusy(millis: number): Promise<number> {
+  const sample = () => {
+    try {
+      const fields = readFileSync("/proc/stat", "utf8")
+        .split("\n")[0]!
+        .trim()
+        .split(/\s+/)
+        .slice(1)
+        .map(Number);
+      // Waiting for I/O counts as busy: the disk is what PostgreSQL's commits wait on.
+      const idle = fields[3] ?? 0;
+      return { idle, total: fields.reduce((sum, value) => sum + value, 0) };
+    } catch {
+      return undefined;
+    }
+  };
+  const before = sample();
+  await new Promise((resolve) => setTimeout(resolve, millis));
+  const after = sample();
+  if (!before || !after || after.total === before.total) return 0;
+  return 1 - (after.idle - before.idle) / (after.total - before.total);
+}
+
+/**
+ * Before a measured run (the benchmark's own processes idle at that moment), waits up to
+ * `maxSeconds` for the machine to be mostly idle: under 25 % of the CPUs busy over one second.
+ * Returns the busy share seen last (over a fifth of a second when not waiting at all).
+ */
+export async function waitForIdle(maxSeconds: number): Promise<number> {
+  if (maxSeconds === 0) return cpuBusy(200);
+  const deadline = Date.now() + maxSeconds * 1000;
+  let busy = await cpuBusy(1000);
+  while (busy > 0.25 && Date.now() < deadline) busy = await cpuBusy(1000);
+  return busy;
 }

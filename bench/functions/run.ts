@@ -13,12 +13,11 @@
  * 0 to skip) for a mostly idle machine, as the other suites do.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { describeMachine, nonNegative, positive, startMeasuringChild } from "../harness.js";
+import { describeMachine, nonNegative, positive, startMeasuringChild, waitForIdle } from "../harness.js";
 import { databaseUrl, redactUrl } from "../queues/common.js";
 import { BACKEND_NAMES, type Backend, type MappingRun, type Request, type Response } from "./protocol.js";
 import { type FunctionsReport, renderSection, writeSection } from "./report.js";
@@ -131,34 +130,4 @@ function commitOf(): string {
   } catch {
     return "unknown";
   }
-}
-
-/** The share of CPU time the machine spent busy over `millis` (from /proc/stat; 0 where unreadable). */
-async function cpuBusy(millis: number): Promise<number> {
-  const sample = () => {
-    try {
-      const fields = readFileSync("/proc/stat", "utf8")
-        .split("\n")[0]!
-        .trim()
-        .split(/\s+/)
-        .slice(1)
-        .map(Number);
-      return { idle: fields[3] ?? 0, total: fields.reduce((sum, value) => sum + value, 0) };
-    } catch {
-      return undefined;
-    }
-  };
-  const before = sample();
-  await new Promise((resolve) => setTimeout(resolve, millis));
-  const after = sample();
-  if (!before || !after || after.total === before.total) return 0;
-  return 1 - (after.idle - before.idle) / (after.total - before.total);
-}
-
-async function waitForIdle(maxSeconds: number): Promise<number> {
-  if (maxSeconds === 0) return cpuBusy(200);
-  const deadline = Date.now() + maxSeconds * 1000;
-  let busy = await cpuBusy(1000);
-  while (busy > 0.25 && Date.now() < deadline) busy = await cpuBusy(1000);
-  return busy;
 }

@@ -20,12 +20,11 @@
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { describeMachine, nonNegative, positive, startMeasuringChild } from "../harness.js";
+import { describeMachine, nonNegative, positive, startMeasuringChild, waitForIdle } from "../harness.js";
 import { checkIdentifier, DEFAULT_OPTIONS, databaseUrl, median, redactUrl, withClient } from "./common.js";
 import type { Request, Response } from "./measure.js";
 import { renderSection, type SystemResult, writeSection } from "./report.js";
@@ -187,43 +186,6 @@ function describeRevision(): string {
   } catch {
     return "unknown (not a git checkout)";
   }
-}
-
-/** The share of all CPUs busy or waiting for I/O over `millis`, from /proc/stat (0 when unreadable). */
-async function cpuBusy(millis: number): Promise<number> {
-  const sample = () => {
-    try {
-      const fields = readFileSync("/proc/stat", "utf8")
-        .split("\n")[0]!
-        .trim()
-        .split(/\s+/)
-        .slice(1)
-        .map(Number);
-      // Waiting for I/O counts as busy: the disk is what PostgreSQL's commits wait on.
-      const idle = fields[3] ?? 0;
-      return { idle, total: fields.reduce((sum, value) => sum + value, 0) };
-    } catch {
-      return undefined;
-    }
-  };
-  const before = sample();
-  await new Promise((resolve) => setTimeout(resolve, millis));
-  const after = sample();
-  if (!before || !after || after.total === before.total) return 0;
-  return 1 - (after.idle - before.idle) / (after.total - before.total);
-}
-
-/**
- * Before a measured repetition (the benchmark's own processes idle at that moment), waits up to
- * `maxSeconds` for the machine to be mostly idle: less than 25 % of the CPUs busy over one second.
- * On a machine shared with other work this keeps repetitions from starting in the middle of it.
- * Returns the busy share seen last.
- */
-async function waitForIdle(maxSeconds: number): Promise<number> {
-  const deadline = Date.now() + maxSeconds * 1000;
-  let busy = await cpuBusy(1000);
-  while (busy > 0.25 && Date.now() < deadline) busy = await cpuBusy(1000);
-  return busy;
 }
 
 function emptyResult(spec: SystemSpec): SystemResult {

@@ -25,12 +25,11 @@
  * fewer runs.
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
 import { loadavg } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { describeMachine, nonNegative, positive, startMeasuringChild } from "../harness.js";
+import { describeMachine, nonNegative, positive, startMeasuringChild, waitForIdle } from "../harness.js";
 import { databaseUrl, redactUrl } from "../queues/common.js";
 import type { Request, Response } from "./measure.js";
 import { renderSection, type ScenarioResult, type SystemRuns, writeSection } from "./report.js";
@@ -215,43 +214,6 @@ function describeRevision(): string {
   } catch {
     return "unknown (not a git checkout)";
   }
-}
-
-/** The share of all CPUs busy or waiting for I/O over `millis`, from /proc/stat (0 when unreadable). */
-async function cpuBusy(millis: number): Promise<number> {
-  const sample = () => {
-    try {
-      const fields = readFileSync("/proc/stat", "utf8")
-        .split("\n")[0]!
-        .trim()
-        .split(/\s+/)
-        .slice(1)
-        .map(Number);
-      // Waiting for I/O counts as busy: the disk is what PostgreSQL's commits wait on.
-      const idle = fields[3] ?? 0;
-      return { idle, total: fields.reduce((sum, value) => sum + value, 0) };
-    } catch {
-      return undefined;
-    }
-  };
-  const before = sample();
-  await new Promise((resolve) => setTimeout(resolve, millis));
-  const after = sample();
-  if (!before || !after || after.total === before.total) return 0;
-  return 1 - (after.idle - before.idle) / (after.total - before.total);
-}
-
-/**
- * Before a measured run (the benchmark's own processes idle at that moment), waits up to
- * `maxSeconds` for the machine to be mostly idle: under 25 % of the CPUs busy over one second.
- * Returns the busy share seen last.
- */
-async function waitForIdle(maxSeconds: number): Promise<number> {
-  if (maxSeconds === 0) return cpuBusy(200);
-  const deadline = Date.now() + maxSeconds * 1000;
-  let busy = await cpuBusy(1000);
-  while (busy > 0.25 && Date.now() < deadline) busy = await cpuBusy(1000);
-  return busy;
 }
 
 function rotate<T>(items: T[], by: number): T[] {
