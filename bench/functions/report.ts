@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeDocsSection } from "../docs-section.js";
 import type { describeMachine } from "../harness.js";
 import type { Backend, MappingRun } from "./protocol.js";
 
@@ -68,19 +68,5 @@ export function renderSection(report: FunctionsReport): string {
 
 /** Replaces this section of the benchmarks document (or appends it), leaving the others as they are. */
 export function writeSection(file: string, section: string): void {
-  const lines = (existsSync(file) ? readFileSync(file, "utf8") : "# Benchmarks\n").split("\n");
-  const start = lines.findIndex((line) => line.trim() === HEADING);
-  const body = section.trimEnd().split("\n");
-  if (start < 0) {
-    while (lines.length > 0 && lines[lines.length - 1] === "") lines.pop();
-    writeFileSync(file, [...lines, "", ...body, ""].join("\n"));
-    return;
-  }
-  let end = lines.findIndex((line, index) => index > start && /^## /.test(line));
-  if (end < 0) end = lines.length;
-  const after = lines.slice(end);
-  writeFileSync(
-    file,
-    [...lines.slice(0, start), ...body, ...(after.length > 0 ? ["", ...after] : [""])].join("\n"),
-  );
+  writeDocsSection(file, HEADING, section);
 }

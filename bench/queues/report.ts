@@ -1,7 +1,4 @@
-/**
- * The queue benchmark's report: a markdown section for stdout and for docs/benchmarks.md.
- */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { writeDocsSection } from "../docs-section.js";
 import { type CycleRun, median } from "./common.js";
 import type { StatementCount } from "./measure.js";
 
@@ -267,36 +264,7 @@ function serverCommand(results: SystemResult[]): string {
     );
 }
 
-const INTRO = `# Benchmarks
-
-Inflow's benchmarks against peers, kept apart from the tests (\`npm test\` never runs them).
-Run them all with \`npm run bench\`, or one suite with \`npm run bench -- <suite>\`. Each section
-says the exact command, the machine and the date of its numbers.
-`;
-
 /** Replaces the `## Queues` section of the file (or appends it), leaving every other section as it is. */
 export function writeSection(file: string, section: string): void {
-  const text = existsSync(file) ? readFileSync(file, "utf8") : INTRO;
-  const lines = text.split("\n");
-  const start = lines.findIndex((line) => line.trim() === "## Queues");
-  let next: string[];
-  if (start < 0) {
-    next = [...trimEnd(lines), "", ...section.trimEnd().split("\n"), ""];
-  } else {
-    let end = lines.findIndex((line, index) => index > start && /^## /.test(line));
-    if (end < 0) end = lines.length;
-    const after = lines.slice(end);
-    next = [
-      ...lines.slice(0, start),
-      ...section.trimEnd().split("\n"),
-      ...(after.length > 0 ? ["", ...after] : [""]),
-    ];
-  }
-  writeFileSync(file, next.join("\n"));
-}
-
-function trimEnd(lines: string[]): string[] {
-  const copy = [...lines];
-  while (copy.length > 0 && copy[copy.length - 1]!.trim() === "") copy.pop();
-  return copy;
+  writeDocsSection(file, "## Queues", section);
 }
