@@ -48,6 +48,33 @@ export function startMeasuringChild<Request extends { op: string }, Response>(
   };
 }
 
+/**
+ * The measuring process's side of startMeasuringChild: answers each JSON line on stdin with
+ * `handle`'s response (or `{ ok: false, error }`) until a `close` request, then exits.
+ */
+export async function answerRequests<Request extends { op: string }, Response>(
+  handle: (request: Request) => Promise<Response>,
+  log: (line: string) => void,
+  close: () => Promise<void>,
+): Promise<never> {
+  for await (const line of createInterface({ input: process.stdin })) {
+    if (!line.trim()) continue;
+    const request = JSON.parse(line) as Request;
+    let response: Response | { ok: false; error: string };
+    try {
+      response = await handle(request);
+    } catch (error) {
+      const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+      log(`${request.op} failed: ${message}`);
+      response = { ok: false, error: message };
+    }
+    process.stdout.write(`${JSON.stringify(response)}\n`);
+    if (request.op === "close") break;
+  }
+  await close().catch(() => undefined);
+  process.exit(0);
+}
+
 /** The machine a report was measured on; load and idle figures are filled in as the run goes. */
 export async function describeMachine() {
   let postgres: string;

@@ -15,7 +15,7 @@
  * "statements" counts the SQL statements sent per cycle by every `pg` client of the process over
  * an unmeasured 1-loop run (PostgreSQL systems driven in-process); it patches `pg`, so it comes last.
  */
-import { createInterface } from "node:readline";
+import { answerRequests } from "../harness.js";
 import {
   backendCpuSpent,
   type CpuPerMessage,
@@ -113,20 +113,6 @@ async function handle(request: Request): Promise<Response> {
   }
 }
 
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  if (!line.trim()) continue;
-  const request = JSON.parse(line) as Request;
-  let response: Response;
-  try {
-    response = await handle(request);
-  } catch (error) {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    log(`${request.op} failed: ${message}`);
-    response = { ok: false, error: message };
-  }
-  process.stdout.write(`${JSON.stringify(response)}\n`);
-  if (request.op === "close") break;
-}
-await driver?.close().catch(() => undefined);
-process.exit(0);
+await answerRequests(handle, log, async () => {
+  await driver?.close();
+});

@@ -11,7 +11,7 @@
  * Only one process measures at any time; the others wait for their turn, idle. "statements"
  * patches the database client to count what it sends, so it comes after every measured run.
  */
-import { createInterface } from "node:readline";
+import { answerRequests } from "../harness.js";
 import { backendCpuSpent, postgresBackendCpu } from "../queues/common.js";
 import type { ScenarioName } from "./scenarios.js";
 import { type StatementTally, snapshot, tallyPostgres, tallySince, tallySqlite } from "./statements.js";
@@ -144,20 +144,6 @@ async function handle(request: Request): Promise<Response> {
   }
 }
 
-const lines = createInterface({ input: process.stdin });
-for await (const line of lines) {
-  if (!line.trim()) continue;
-  const request = JSON.parse(line) as Request;
-  let response: Response;
-  try {
-    response = await handle(request);
-  } catch (error) {
-    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-    log(`${request.op} failed: ${message}`);
-    response = { ok: false, error: message };
-  }
-  process.stdout.write(`${JSON.stringify(response)}\n`);
-  if (request.op === "close") break;
-}
-await driver?.close().catch(() => undefined);
-process.exit(0);
+await answerRequests(handle, log, async () => {
+  await driver?.close();
+});
