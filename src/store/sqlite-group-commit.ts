@@ -79,13 +79,19 @@ export function createGroupCommit(db: Database.Database, hooks: GroupCommitHooks
       for (const lost of done) lost.item.reject(error);
       return;
     }
-    hooks.committed(done.flatMap((entry) => entry.signals));
+    // Callers resume only in later microtasks, so the signals still go out before they go on.
     for (const { item, result } of done) item.resolve(result);
+    hooks.committed(done.flatMap((entry) => entry.signals));
   };
 
-  const drain = async () => {
-    while (waiting.length > 0) await hooks.withTurn(runBatch);
-    scheduled = false;
+  const drain = async (): Promise<void> => {
+    try {
+      while (waiting.length > 0) await hooks.withTurn(runBatch);
+    } finally {
+      // Even if a batch threw past its callers (a signal listener), later transactions still run.
+      scheduled = waiting.length > 0;
+      if (scheduled) void drain();
+    }
   };
 
   return <T>(work: (tx: Queryable) => Promise<T>): Promise<T> =>
