@@ -57,8 +57,12 @@ export async function endMapRun(tx: Queryable, id: number, status: MapRunStatus,
 }
 
 /** A redriven Map goes on under the same map run. */
-export async function reopenMapRun(tx: Queryable, id: number): Promise<void> {
-  await tx.run("UPDATE map_runs SET status = 'RUNNING', stopped_at = NULL WHERE id = $1", [id]);
+export async function reopenMapRun(tx: Queryable, id: number, now: number): Promise<void> {
+  await tx.run(
+    `UPDATE map_runs SET status = 'RUNNING', stopped_at = NULL, redrive_count = redrive_count + 1, redriven_at = $2
+     WHERE id = $1`,
+    [id, now],
+  );
 }
 
 /**
@@ -149,6 +153,8 @@ export interface MapRunRow {
   item_count: number;
   started_at: number;
   stopped_at: number | null;
+  redrive_count: number;
+  redriven_at: number | null;
 }
 
 export async function mapRunRow(db: Queryable, arn: string): Promise<MapRunRow> {
@@ -196,6 +202,8 @@ export function createMapRuns(store: Queryable) {
         total: Math.max(row.item_count, started),
       },
       executionCounts,
+      redriveCount: Number(row.redrive_count),
+      ...(row.redriven_at !== null ? { redriveDate: Number(row.redriven_at) } : {}),
     };
   };
   const executionArnOf = async (executionId: number) => {

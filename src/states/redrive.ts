@@ -24,7 +24,7 @@ export async function redriveRun(
   const state = containerAt(definition, run.container).States[run.stateName];
   const settings = run.stateData.children;
   if (state && (state.Type === "Map" || state.Type === "Parallel") && settings) {
-    if (settings.mapRun) await reopenMapRun(tx, settings.mapRun.id);
+    if (settings.mapRun) await reopenMapRun(tx, settings.mapRun.id, now);
     const children = await childrenOf(tx, run.id);
     const again = children.filter((child) => UNFINISHED_OR_FAILED.has(child.status));
     const waiting: Run = {

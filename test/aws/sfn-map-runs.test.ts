@@ -176,6 +176,7 @@ describe.each(BACKENDS)("Distributed Map runs on %s", (dialect) => {
     expect(await client.send(new DescribeMapRunCommand({ mapRunArn }))).toMatchObject({
       status: "FAILED",
       executionCounts: { succeeded: 4, aborted: 1, total: 5 },
+      redriveCount: 0,
     });
 
     await client.send(new RedriveExecutionCommand({ executionArn }));
@@ -186,7 +187,9 @@ describe.each(BACKENDS)("Distributed Map runs on %s", (dialect) => {
     // Only the failed item runs again, as a new execution of the same map run.
     expect(again.executions![0]!.executionArn).not.toBe(heldArn);
     expect((await client.send(new ListExecutionsCommand({ mapRunArn }))).executions).toHaveLength(6);
-    expect(await client.send(new DescribeMapRunCommand({ mapRunArn }))).toMatchObject({ status: "RUNNING" });
+    const redriven = await client.send(new DescribeMapRunCommand({ mapRunArn }));
+    expect(redriven).toMatchObject({ status: "RUNNING", redriveCount: 1 });
+    expect(redriven.redriveDate).toBeInstanceOf(Date);
     await client.send(new StopExecutionCommand({ executionArn }));
   });
 });

@@ -166,7 +166,7 @@ export const executionOperations: Record<string, SfnOperation> = {
       ...run,
       startDate: seconds(run.startDate),
       stopDate: run.stopDate === undefined ? undefined : seconds(run.stopDate),
-      redriveCount: 0,
+      redriveDate: run.redriveDate === undefined ? undefined : seconds(run.redriveDate),
     };
   },
 

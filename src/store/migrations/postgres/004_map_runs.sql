@@ -12,7 +12,9 @@ CREATE TABLE map_runs (
   tolerated_count INTEGER,
   tolerated_percentage DOUBLE PRECISION,
   started_at BIGINT NOT NULL,
-  stopped_at BIGINT
+  stopped_at BIGINT,
+  redrive_count INTEGER NOT NULL DEFAULT 0,
+  redriven_at BIGINT
 );
 CREATE INDEX map_runs_execution ON map_runs (execution_id, id);
 

@@ -12,7 +12,9 @@ CREATE TABLE map_runs (
   tolerated_count INTEGER,
   tolerated_percentage REAL,
   started_at INTEGER NOT NULL,
-  stopped_at INTEGER
+  stopped_at INTEGER,
+  redrive_count INTEGER NOT NULL DEFAULT 0,
+  redriven_at INTEGER
 );
 CREATE INDEX map_runs_execution ON map_runs (execution_id, id);
 
