@@ -195,7 +195,8 @@ export function createSchedules(store: Store, options: SchedulesOptions) {
            next_fire_at, created_at, updated_at)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)
          ON CONFLICT (name) DO UPDATE SET expression = $2, timezone = $3, target_kind = $4, target_name = $5,
-           input = $6, enabled = $7, declared = $8, next_fire_at = $9, updated_at = $10`,
+           input = $6, enabled = $7, declared = $8, updated_at = $10,
+           next_fire_at = CASE WHEN $11 = 1 THEN $9 ELSE schedules.next_fire_at END`,
         [
           input.name,
           input.expression,
@@ -207,6 +208,9 @@ export function createSchedules(store: Store, options: SchedulesOptions) {
           declared ? 1 : 0,
           next,
           at,
+          // Unchanged, the schedule keeps the period stored now, not the one read above: another
+          // worker may have claimed a firing since (a read here takes no lock).
+          fresh ? 1 : 0,
         ],
       );
       tx.signal(SCHEDULES_CHANNEL);
