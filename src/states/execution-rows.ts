@@ -27,11 +27,12 @@ export interface ExecutionRow {
   parent_run_version: number | null;
   map_run_id: number | null;
   map_run_arn: string | null;
+  status_queue: string | null;
 }
 
 export const SELECT_EXECUTIONS = `SELECT e.id, e.arn, e.name, e.state_machine_id, e.definition, e.status, e.input,
   e.output, e.error, e.cause, e.started_at, e.stopped_at, e.redrive_count, e.redriven_at, e.parent_run_id, e.parent_run_version,
-  e.map_run_id, r.arn AS map_run_arn, m.arn AS sm_arn, m.name AS sm_name, m.role_arn, m.type AS sm_type
+  e.map_run_id, r.arn AS map_run_arn, m.arn AS sm_arn, m.name AS sm_name, m.role_arn, m.type AS sm_type, m.status_queue
   FROM executions e JOIN state_machines m ON m.id = e.state_machine_id LEFT JOIN map_runs r ON r.id = e.map_run_id`;
 
 /** The execution as steps see it. */
@@ -53,6 +54,7 @@ export function infoOf(row: ExecutionRow): ExecutionInfo {
     parentRunId: row.parent_run_id,
     parentRunVersion: row.parent_run_version,
     mapRunId: row.map_run_id,
+    statusQueue: row.status_queue,
   };
 }
 

@@ -21,6 +21,7 @@ import {
   invalidName,
   ServiceError,
 } from "./service-errors.js";
+import { sendStatusEvent } from "./status-events.js";
 import { closeExecution, reportToParentExecution } from "./step.js";
 import { stepsQueueSetup } from "./steps-queue.js";
 import type { ExecutionStatus } from "./types.js";
@@ -97,13 +98,18 @@ export function createExecutions(
 
     /**
      * Starts an execution: its row, ExecutionStarted, the first run and its first step commit
-     * together. Starting again with the same name and input while it runs returns it unchanged.
+     * together, with whatever `within` writes first (a caller's own record of what it started).
+     * Starting again with the same name and input while it runs returns it unchanged, and
+     * `within`'s writes of that second call are rolled back.
      */
-    async start(input: {
-      stateMachineArn: string;
-      name?: string;
-      input?: string;
-    }): Promise<ExecutionDescription> {
+    async start(
+      input: {
+        stateMachineArn: string;
+        name?: string;
+        input?: string;
+      },
+      also: { within?: (tx: Queryable) => Promise<void> } = {},
+    ): Promise<ExecutionDescription> {
       const machine = await machines.byArn(input.stateMachineArn);
       const name = input.name ?? randomUUID();
       if (typeof name !== "string" || !NAME.test(name)) throw invalidName(String(name));
@@ -122,6 +128,7 @@ export function createExecutions(
       const now = options.now();
       try {
         await store.transaction(async (tx) => {
+          await also.within?.(tx);
           const transactional = queues.within(tx);
           const history = createEventLog(tx, now);
           const { execution, root } = await insertExecution(tx, transactional, {
@@ -138,7 +145,9 @@ export function createExecutions(
         if (!isUniqueViolation(error)) throw error;
         // The name is taken: the same start again while it runs answers as the first did.
         const [existing] = await store.query<ExecutionRow>(`${SELECT} WHERE e.arn = $1`, [arn]);
-        if (existing?.status === "RUNNING" && existing.input === text) return describe(existing);
+        // Without such an execution, the violation was one of `within`'s own writes.
+        if (!existing) throw error;
+        if (existing.status === "RUNNING" && existing.input === text) return describe(existing);
         throw executionAlreadyExists(arn);
       }
       return {
@@ -218,7 +227,13 @@ export function createExecutions(
           [row.id],
         );
         const run = await loadRun(tx, root!.id);
-        await redriveRun(tx, queues.within(tx), info.definition, run!, now);
+        const transactional = queues.within(tx);
+        await redriveRun(tx, transactional, info.definition, run!, now);
+        await sendStatusEvent(
+          transactional,
+          { ...info, redriveCount: row.redrive_count + 1 },
+          { status: "RUNNING", at: now },
+        );
       });
       return { redriveDate: now };
     },

@@ -20,6 +20,8 @@ export interface StateMachine {
   definitionText: string;
   definition: MachineDefinition;
   roleArn: string;
+  /** An Inflow extension: the queue that gets its executions' status change events (status-events.ts). */
+  statusQueue: string | null;
   createdAt: number;
   updatedAt: number;
 }
@@ -31,6 +33,7 @@ interface MachineRow {
   type: StateMachineType;
   definition: string;
   role_arn: string;
+  status_queue: string | null;
   created_at: number;
   updated_at: number;
 }
@@ -71,6 +74,7 @@ const fromRow = (row: MachineRow): StateMachine => ({
   definitionText: row.definition,
   definition: parseDefinition(row.definition),
   roleArn: row.role_arn,
+  statusQueue: row.status_queue,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -86,7 +90,7 @@ export function checkDefinition(text: string, type: StateMachineType): MachineDe
 
 export function createMachines(db: Store, options: { region: string; accountId: string; now: () => number }) {
   const arnPrefix = `arn:aws:states:${options.region}:${options.accountId}:stateMachine:`;
-  const columns = "id, name, arn, type, definition, role_arn, created_at, updated_at";
+  const columns = "id, name, arn, type, definition, role_arn, status_queue, created_at, updated_at";
 
   const byArn = async (arn: string, tx: Queryable = db): Promise<StateMachine> => {
     if (typeof arn !== "string" || !arn.startsWith("arn:")) throw invalidArn(String(arn));
@@ -123,6 +127,8 @@ export function createMachines(db: Store, options: { region: string; accountId: 
       type?: StateMachineType;
       roleArn?: string;
       tags?: Record<string, string>;
+      /** The queue that gets the executions' status change events (an Inflow extension). */
+      statusEventsQueue?: string;
     }): Promise<StateMachine> {
       if (typeof input.name !== "string" || !NAME.test(input.name)) throw invalidName(String(input.name));
       const type = input.type ?? "STANDARD";
@@ -134,7 +140,10 @@ export function createMachines(db: Store, options: { region: string; accountId: 
         `SELECT ${columns} FROM state_machines WHERE name = $1 AND deleted_at IS NULL`,
         [input.name],
       );
-      const same = (row: MachineRow) => row.definition === input.definition && row.type === type;
+      const same = (row: MachineRow) =>
+        row.definition === input.definition &&
+        row.type === type &&
+        row.status_queue === (input.statusEventsQueue ?? null);
       if (existing[0]) {
         if (same(existing[0])) return fromRow(existing[0]);
         throw stateMachineAlreadyExists(arn);
@@ -142,9 +151,18 @@ export function createMachines(db: Store, options: { region: string; accountId: 
       const now = options.now();
       try {
         await db.run(
-          `INSERT INTO state_machines (name, arn, type, definition, role_arn, tags, created_at, updated_at)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $7)`,
-          [input.name, arn, type, input.definition, roleArn, JSON.stringify(input.tags ?? {}), now],
+          `INSERT INTO state_machines (name, arn, type, definition, role_arn, tags, status_queue, created_at, updated_at)
+           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)`,
+          [
+            input.name,
+            arn,
+            type,
+            input.definition,
+            roleArn,
+            JSON.stringify(input.tags ?? {}),
+            input.statusEventsQueue ?? null,
+            now,
+          ],
         );
       } catch (error) {
         if (!isUniqueViolation(error)) throw error;
@@ -152,14 +170,18 @@ export function createMachines(db: Store, options: { region: string; accountId: 
       return byArn(arn);
     },
 
-    async update(arn: string, changes: { definition?: string; roleArn?: string }): Promise<StateMachine> {
+    async update(
+      arn: string,
+      changes: { definition?: string; roleArn?: string; statusEventsQueue?: string | null },
+    ): Promise<StateMachine> {
       const machine = await byArn(arn);
       if (changes.definition !== undefined) checkDefinition(changes.definition, machine.type);
       await db.run(
-        "UPDATE state_machines SET definition = $1, role_arn = $2, updated_at = $3 WHERE id = $4",
+        "UPDATE state_machines SET definition = $1, role_arn = $2, status_queue = $3, updated_at = $4 WHERE id = $5",
         [
           changes.definition ?? machine.definitionText,
           changes.roleArn ?? machine.roleArn,
+          changes.statusEventsQueue === undefined ? machine.statusQueue : changes.statusEventsQueue,
           options.now(),
           machine.id,
         ],

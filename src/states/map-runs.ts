@@ -101,6 +101,8 @@ export async function startIteration(step: StepContext, run: Run, mapRun: MapRun
       roleArn: execution.roleArn,
       definition,
       definitionText: JSON.stringify(definition),
+      // Iterations report to their map run, not as executions of their own.
+      statusQueue: null,
     },
     text: JSON.stringify(run.stateInput),
     parsed: run.stateInput,

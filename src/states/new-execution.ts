@@ -3,6 +3,7 @@ import type { Queryable } from "../store/types.js";
 import { appendEvents, type EventLog } from "./history.js";
 import type { StateMachine } from "./machines.js";
 import { insertRun, type Run } from "./runs.js";
+import { sendStatusEvent } from "./status-events.js";
 import type { ExecutionInfo } from "./step.js";
 import { sendStep } from "./steps-queue.js";
 
@@ -18,7 +19,10 @@ export async function insertExecution(
   input: {
     arn: string;
     name: string;
-    machine: Pick<StateMachine, "id" | "name" | "arn" | "type" | "roleArn" | "definition" | "definitionText">;
+    machine: Pick<
+      StateMachine,
+      "id" | "name" | "arn" | "type" | "roleArn" | "definition" | "definitionText" | "statusQueue"
+    >;
     text: string;
     parsed: unknown;
     now: number;
@@ -99,6 +103,8 @@ export async function insertExecution(
     parentRunId: input.parent?.runId ?? null,
     parentRunVersion: input.parent?.version ?? null,
     mapRunId: input.mapRun?.id ?? null,
+    statusQueue: machine.statusQueue,
   };
+  await sendStatusEvent(queues, execution, { status: "RUNNING", at: now });
   return { execution, root };
 }

@@ -19,6 +19,7 @@ import { abortIterations, endMapRun, insertMapRun, startIteration } from "./map-
 import { type Catcher, findCatcher, planRetry, type Retrier } from "./retry.js";
 import { childrenOf, deleteDescendants, insertRun, loadRun, type Run, saveRun } from "./runs.js";
 import type { ContextObject, Scope } from "./scope.js";
+import { sendStatusEvent } from "./status-events.js";
 import { sendStep } from "./steps-queue.js";
 import { answerTask, startTask } from "./tasks.js";
 import type { ExecutionStatus, MachineDefinition, StateDefinition, StateMachineType } from "./types.js";
@@ -57,6 +58,8 @@ export interface ExecutionInfo {
   parentRunVersion: number | null;
   /** Set when this execution is an iteration of a Distributed Map run. */
   mapRunId: number | null;
+  /** Where its state machine sends status change events (status-events.ts); null: nowhere. */
+  statusQueue: string | null;
 }
 
 export interface StepContext {
@@ -608,6 +611,7 @@ export async function closeExecution(
     [now, execution.id],
   );
   await abortIterations(tx, queues, execution.id, now, "execution");
+  await sendStatusEvent(queues, execution, { ...ending, at: now });
 }
 
 /** A child execution started by `states:startExecution.sync` ended: its parent's task answers. */
