@@ -12,7 +12,7 @@ import { once } from "node:events";
 import { createWriteStream, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join } from "node:path";
-import { asBytes, type Manifest, write810, writeCsv } from "./generate.js";
+import { asBytes, type Manifest, write810, writeCsv } from "../../src/formats/samples.js";
 import { writeSection } from "./report.js";
 
 interface Measured {

@@ -1,4 +1,6 @@
 import { describe, expect, it } from "vitest";
+import { add, format, parseDecimal, ZERO } from "../../src/formats/decimal.js";
+import { parseAll } from "../../src/formats/parse.js";
 import {
   asBytes,
   type Manifest,
@@ -6,9 +8,7 @@ import {
   writeCsv,
   writeInvoic,
   writeJson,
-} from "../../bench/formats/generate.js";
-import { add, format, parseDecimal, ZERO } from "../../src/formats/decimal.js";
-import { parseAll } from "../../src/formats/parse.js";
+} from "../../src/formats/samples.js";
 
 type Writer = (options: { seed: number; invoices: number }, out: (m: Manifest) => void) => Iterable<string>;
 

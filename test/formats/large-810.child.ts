@@ -7,8 +7,8 @@ import { once } from "node:events";
 import { createReadStream, createWriteStream, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { asBytes, type Manifest, write810 } from "../../bench/formats/generate.js";
 import { add, format, parseDecimal, ZERO } from "../../src/formats/decimal.js";
+import { asBytes, type Manifest, write810 } from "../../src/formats/samples.js";
 import { parseX12 } from "../../src/formats/x12/parse.js";
 
 const invoices = Number(process.argv[2] ?? 100_000);

@@ -5,10 +5,10 @@
  */
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { asBytes, write810, writeCsv, writeInvoic, writeJson } from "../../bench/formats/generate.js";
 import { isDecimal } from "../../src/formats/decimal.js";
 import type { ParseEvent } from "../../src/formats/invoice.js";
 import { parseInvoices } from "../../src/formats/parse.js";
+import { asBytes, write810, writeCsv, writeInvoic, writeJson } from "../../src/formats/samples.js";
 import { writeAcknowledgements } from "../../src/formats/x12/ack-997.js";
 import { chunked, corpusFiles, readCorpus } from "./corpus.js";
 

@@ -1,9 +1,9 @@
 import { basename } from "node:path";
 import { describe, expect, it } from "vitest";
-import { rng } from "../../bench/formats/generate.js";
 import { add, compare, format, multiply, parseDecimal } from "../../src/formats/decimal.js";
 import type { Invoice, Party } from "../../src/formats/invoice.js";
 import { parseJson } from "../../src/formats/json/reader.js";
+import { rng } from "../../src/formats/samples.js";
 import { isoDate } from "../../src/formats/x12/invoice-810.js";
 import { parseX12 } from "../../src/formats/x12/parse.js";
 import { chunked, codes, collect, corpusFiles, expectedFor, readCorpus } from "./corpus.js";

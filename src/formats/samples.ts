@@ -1,6 +1,7 @@
 /**
  * Seeded generators of realistic invoice files (X12 810, EDIFACT INVOIC, CSV, Inflow JSON) with a manifest of
- * what they contain, so parsers can be checked and benchmarked on files of any size. Invoices are drawn once
+ * what they contain, so parsers can be checked and benchmarked on files of any size, and `inflow serve --demo`
+ * has supplier files to show. Invoices are drawn once
  * (foodservice-distributor shapes: 15-45 lines with UPC, vendor item, pack/size, a line allowance now and then,
  * a fuel surcharge, sales tax, about 5% credit memos) and written by one writer per format; the writers stream
  * text chunks, so a 300 MB file needs no memory.
@@ -50,6 +51,11 @@ export interface GenOptions {
   invoices: number;
   minLines?: number;
   maxLines?: number;
+  /**
+   * Who sends the file: the X12 sender id (ISA06, GS02) and a supplier party (N1*SU in X12, a
+   * `supplier` party in JSON); default the anonymous "DISTRIBUTOR". CSV exports name no supplier.
+   */
+  supplier?: { id: string; name: string };
 }
 
 export interface Manifest {
@@ -189,7 +195,8 @@ export function* write810(
   const e = options.element ?? "*";
   const perGroup = options.setsPerGroup ?? 1000;
   const seg = (...parts: (string | number)[]) => parts.join(e) + term;
-  const isa = `ISA${e}00${e}          ${e}00${e}          ${e}ZZ${e}${"DISTRIBUTOR".padEnd(15)}${e}ZZ${e}${"INFLOW".padEnd(15)}${e}240301${e}1200${e}U${e}00401${e}000000001${e}0${e}P${e}>`;
+  const sender = options.supplier?.id ?? "DISTRIBUTOR";
+  const isa = `ISA${e}00${e}          ${e}00${e}          ${e}ZZ${e}${sender.padEnd(15)}${e}ZZ${e}${"INFLOW".padEnd(15)}${e}240301${e}1200${e}U${e}00401${e}000000001${e}0${e}P${e}>`;
   yield t.text(isa + term);
   let group = 0;
   let inGroup = 0;
@@ -197,13 +204,14 @@ export function* write810(
   for (const inv of drawInvoices(options)) {
     if (inGroup === 0) {
       group++;
-      yield t.text(seg("GS", "IN", "DISTRIBUTOR", "INFLOW", "20240301", "1200", group, "X", "004010"));
+      yield t.text(seg("GS", "IN", sender, "INFLOW", "20240301", "1200", group, "X", "004010"));
     }
     const st = pad(++sets, 6);
     const body: string[] = [
       seg("ST", "810", st),
       seg("BIG", inv.date, inv.number, inv.date, inv.po, "", "", inv.credit ? "CR" : "DI"),
       seg("REF", "IA", "V12345"),
+      ...(options.supplier ? [seg("N1", "SU", options.supplier.name, "92", options.supplier.id)] : []),
       seg("N1", "ST", inv.shipTo.name, "92", inv.shipTo.id),
       seg("N3", inv.shipTo.street),
       seg("N4", inv.shipTo.city, inv.shipTo.state, inv.shipTo.zip),
@@ -354,7 +362,10 @@ export function* writeJson(
       invoiceDate: `${inv.date.slice(0, 4)}-${inv.date.slice(4, 6)}-${inv.date.slice(6)}`,
       type: inv.credit ? "creditMemo" : "invoice",
       purchaseOrder: { number: inv.po },
-      parties: [{ role: "shipTo", code: "ST", id: inv.shipTo.id, name: inv.shipTo.name }],
+      parties: [
+        ...(options.supplier ? [{ role: "supplier", code: "SU", ...options.supplier }] : []),
+        { role: "shipTo", code: "ST", id: inv.shipTo.id, name: inv.shipTo.name },
+      ],
       lines: inv.lines.map((l, i) => ({
         lineNumber: String(i + 1),
         quantity: String(l.quantity),
