@@ -97,7 +97,9 @@ describe.each(BACKENDS)("containers on %s", (dialect) => {
 
   it("refuses illegal transitions and those outside the caller's guard", async () => {
     const container = await newContainer();
-    expect((await refusal(transitionContainer(store, container.id, "Done"))).name).toBe("InvalidContainerState");
+    expect((await refusal(transitionContainer(store, container.id, "Done"))).name).toBe(
+      "InvalidContainerState",
+    );
     await transitionContainer(store, container.id, "Processing");
     await transitionContainer(store, container.id, "Done");
     const refused = await refusal(transitionContainer(store, container.id, "Processing"));
@@ -106,10 +108,14 @@ describe.each(BACKENDS)("containers on %s", (dialect) => {
     expect(
       (await refusal(transitionContainer(store, container.id, "Error", { from: ["Processing"] }))).name,
     ).toBe("InvalidContainerState");
-    expect((await refusal(transitionContainer(store, "c_missing", "Processing"))).name).toBe("ContainerNotFound");
+    expect((await refusal(transitionContainer(store, "c_missing", "Processing"))).name).toBe(
+      "ContainerNotFound",
+    );
     expect((await getContainer(store, container.id)).state).toBe("Done");
     // A reprocess must say which execution takes over.
-    await expect(transitionContainer(store, container.id, "New")).rejects.toThrow(/must name its new execution/);
+    await expect(transitionContainer(store, container.id, "New")).rejects.toThrow(
+      /must name its new execution/,
+    );
   });
 
   it("applies only one of two concurrent transitions out of the same state", async () => {
@@ -126,7 +132,9 @@ describe.each(BACKENDS)("containers on %s", (dialect) => {
   it("answers unchanged where the operation already happened, and for another execution", async () => {
     const container = await newContainer();
     await transitionContainer(store, container.id, "Processing");
-    const again = await transitionContainer(store, container.id, "Processing", { unchangedIn: ["Processing"] });
+    const again = await transitionContainer(store, container.id, "Processing", {
+      unchangedIn: ["Processing"],
+    });
     expect(again.changed).toBe(false);
     const stale = await transitionContainer(store, container.id, "Error", { ifExecution: "arn:old" });
     expect(stale.changed).toBe(false);
@@ -153,9 +161,15 @@ describe.each(BACKENDS)("containers on %s", (dialect) => {
     const byName = await listContainers(store, { tenantId: "paging", nameContains: "PAGE_3%", limit: 50 });
     expect(byName.items.map((c) => c.id)).toEqual([made[3]!.id]);
     // LIKE wildcards in the text are taken literally.
-    expect((await listContainers(store, { tenantId: "paging", nameContains: "_1_", limit: 50 })).items).toEqual([]);
-    expect((await listContainers(store, { tenantId: "paging", from: before, limit: 50 })).items).toHaveLength(7);
-    expect((await listContainers(store, { tenantId: "paging", to: before, limit: 50 })).items).toHaveLength(0);
+    expect(
+      (await listContainers(store, { tenantId: "paging", nameContains: "_1_", limit: 50 })).items,
+    ).toEqual([]);
+    expect((await listContainers(store, { tenantId: "paging", from: before, limit: 50 })).items).toHaveLength(
+      7,
+    );
+    expect((await listContainers(store, { tenantId: "paging", to: before, limit: 50 })).items).toHaveLength(
+      0,
+    );
     expect((await listContainers(store, { tenantId: "nobody", limit: 50 })).items).toEqual([]);
 
     const progress = await containerProgress(store, [made[2]!.id, made[0]!.id, "c_unknown"]);

@@ -24,7 +24,8 @@ export function makeInvoice(fields: {
   if (fields.date) invoice.invoiceDate = fields.date;
   invoice.currency = "USD";
   if (fields.supplier) invoice.parties.push({ role: "supplier", code: "SU", name: fields.supplier });
-  for (const amount of fields.lines ?? []) invoice.lines.push({ amount, itemIds: [], charges: [], taxes: [] });
+  for (const amount of fields.lines ?? [])
+    invoice.lines.push({ amount, itemIds: [], charges: [], taxes: [] });
   invoice.totals.lines = fields.lines?.reduce((a, b) => String(Number(a) + Number(b)), "0") ?? "0";
   if (fields.stated !== undefined) invoice.totals.stated = fields.stated;
   invoice.total = fields.total ?? fields.stated ?? invoice.totals.lines;
