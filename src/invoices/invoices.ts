@@ -165,6 +165,8 @@ export interface InvoiceFilter {
   /** ...or oldest first, continuing after it (an export's order). */
   after?: number;
   order?: "newest" | "oldest";
+  /** With each invoice's normalized form (InvoiceDetail). */
+  withInvoice?: boolean;
 }
 
 /** Invoices, a page at a time (keyset paging on the creation order), newest first unless told. */
@@ -187,23 +189,46 @@ export async function listInvoices(db: Queryable, filter: InvoiceFilter): Promis
   if (!oldest && filter.before !== undefined) add((p) => `i.seq < ${p}`, filter.before);
   if (oldest && filter.after !== undefined) add((p) => `i.seq > ${p}`, filter.after);
   params.push(filter.limit + 1);
-  const rows = await db.query<InvoiceRow>(
-    `SELECT ${COLUMNS} ${FROM}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
+  const rows = await db.query<InvoiceRow & { invoice?: string }>(
+    `SELECT ${COLUMNS}${filter.withInvoice ? ", i.invoice" : ""} ${FROM}${where.length > 0 ? ` WHERE ${where.join(" AND ")}` : ""}
      ORDER BY i.seq ${oldest ? "ASC" : "DESC"} LIMIT $${params.length}`,
     params,
   );
-  return pageOf(rows, filter.limit, recordOf);
+  return pageOf(rows, filter.limit, (row) =>
+    row.invoice === undefined
+      ? recordOf(row)
+      : { ...recordOf(row), invoice: JSON.parse(row.invoice) as Invoice },
+  );
 }
 
+type ExportFilter = Omit<InvoiceFilter, "limit" | "before" | "after" | "order">;
+
 /** Every invoice the filter selects, oldest first, read a page at a time (for exports of any size). */
+export function allInvoices(
+  db: Queryable,
+  filter: ExportFilter,
+  options?: { withInvoice?: false; pageSize?: number },
+): AsyncGenerator<InvoiceRecord>;
+/** ...each with its normalized form. */
+export function allInvoices(
+  db: Queryable,
+  filter: ExportFilter,
+  options: { withInvoice: true; pageSize?: number },
+): AsyncGenerator<InvoiceDetail>;
 export async function* allInvoices(
   db: Queryable,
-  filter: Omit<InvoiceFilter, "limit" | "before" | "after" | "order">,
-  pageSize = 500,
-): AsyncGenerator<InvoiceRecord> {
+  filter: ExportFilter,
+  options: { withInvoice?: boolean; pageSize?: number } = {},
+): AsyncGenerator<InvoiceRecord | InvoiceDetail> {
   let after: number | undefined;
   for (;;) {
-    const page = await listInvoices(db, { ...filter, limit: pageSize, order: "oldest", after });
+    const page = await listInvoices(db, {
+      ...filter,
+      limit: options.pageSize ?? 500,
+      order: "oldest",
+      after,
+      withInvoice: options.withInvoice,
+    });
     yield* page.items;
     if (page.next === undefined) return;
     after = page.next;

@@ -231,7 +231,7 @@ describe.each(BACKENDS)("invoices on %s", (dialect) => {
     const container = await seedContainer(store, "t1", invoices);
     for (let key = 1; key <= 7; key++) await create(container.id, key);
     const numbers = [];
-    for await (const invoice of allInvoices(store, { containerId: container.id }, 3))
+    for await (const invoice of allInvoices(store, { containerId: container.id }, { pageSize: 3 }))
       numbers.push(invoice.number);
     expect(numbers).toEqual(invoices.map((i) => i.invoiceNumber));
   });
