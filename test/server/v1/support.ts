@@ -87,3 +87,35 @@ export async function upload(api: Api, name: string, body: string | Buffer, key?
   if (response.status !== 201) throw new Error(`upload: ${response.status} ${await response.text()}`);
   return ((await response.json()) as { containerId: string }).containerId;
 }
+
+/** Drives a container through the pipeline routes as the workflow's functions would, up to Verify. */
+export async function digitize(
+  api: Api,
+  containerId: string,
+  invoices: unknown[],
+  options: { create?: number[] } = {},
+): Promise<{ state: string; invoiceIds: string[] }> {
+  const service = (path: string, method: string, body?: unknown) =>
+    api
+      .call(`/v1/pipeline${path}`, {
+        method,
+        key: api.serviceKey,
+        ...(body !== undefined
+          ? { body: JSON.stringify(body), headers: { "content-type": "application/json" } }
+          : {}),
+      })
+      .then(async (response) => {
+        if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+        return response.json() as Promise<Record<string, unknown>>;
+      });
+  await service(`/containers/${containerId}/processing`, "POST");
+  await service(`/containers/${containerId}/parsed`, "PUT", { invoices, warnings: [] });
+  const invoiceIds: string[] = [];
+  for (const key of options.create ?? invoices.map((_, i) => i + 1)) {
+    const { invoiceId } = await service(`/containers/${containerId}/invoices/${key}`, "POST");
+    await service(`/invoices/${invoiceId}/checks`, "POST");
+    invoiceIds.push(invoiceId as string);
+  }
+  const { state } = await service(`/containers/${containerId}/verify`, "POST");
+  return { state: state as string, invoiceIds };
+}
