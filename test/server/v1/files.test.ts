@@ -160,7 +160,8 @@ describe.each(BACKENDS)("receiving files on %s", (dialect) => {
   });
 
   it("refuses empty files and names that are missing or paths", async () => {
-    for (const headers of [{ "content-type": "application/octet-stream" }, {}]) {
+    const typed: Record<string, string>[] = [{ "content-type": "application/octet-stream" }, {}];
+    for (const headers of typed) {
       const empty = await api.call("/v1/files?name=empty.csv", { method: "POST", body: "", headers });
       expect(empty.status).toBe(400);
       expect(((await empty.json()) as { error: { code: string } }).error.code).toBe("EmptyFile");

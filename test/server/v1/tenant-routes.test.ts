@@ -77,11 +77,11 @@ describe.each(BACKENDS)("the tenant routes on %s", (dialect) => {
       ])
     ).invoiceIds;
     otherContainer = await upload(api, "other.csv", "other file", other);
-    [otherInvoice] = (
+    otherInvoice = (
       await digitize(api, otherContainer, [
         makeInvoice({ number: "INV-1", sender: "WIDGETS", total: "10.00" }),
       ])
-    ).invoiceIds;
+    ).invoiceIds[0]!;
   });
   afterAll(async () => {
     await api?.close();
