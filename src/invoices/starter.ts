@@ -28,6 +28,7 @@ export interface StarterStates {
       options: { within: (tx: Queryable) => Promise<void> },
     ): Promise<Pick<ExecutionDescription, "executionArn">>;
     redrive(executionArn: string): Promise<{ redriveDate: number }>;
+    stop(executionArn: string, details: { error?: string; cause?: string }): Promise<unknown>;
   };
 }
 
@@ -95,6 +96,14 @@ export function createPipelineStarter(options: {
       const before = await getContainer(store, containerId);
       if (before.state !== "Done" && before.state !== "Error") {
         throw invalidContainerState(containerId, before.state, "New");
+      }
+      // An execution still running (redriven, its RUNNING event not yet seen) must not go on
+      // working on the container beside the new one. Stopping one that ended changes nothing.
+      if (before.executionArn !== undefined) {
+        await states.executions.stop(before.executionArn, {
+          error: "Inflow.Reprocessed",
+          cause: `Container ${containerId} was reprocessed under a new execution.`,
+        });
       }
       const count = before.reprocessCount + 1;
       const name = `${containerId}-r${count}`;

@@ -70,7 +70,19 @@ export async function v1Api(app: FastifyInstance, options: V1Options): Promise<v
         sendError(reply, 404, "NotFound", `No route ${request.method} ${request.url.split("?")[0]}.`),
       );
 
-      v1.get("/openapi.json", { config: { public: true } }, async () => openApi.document());
+      v1.get(
+        "/openapi.json",
+        {
+          config: { public: true },
+          schema: {
+            summary: "This document",
+            description: "OpenAPI 3.1, made from the routes' schemas; no key needed.",
+            tags: ["meta"],
+            response: { 200: { type: "object", additionalProperties: true } },
+          },
+        },
+        async () => openApi.document(),
+      );
 
       // Authenticated before the body is read: an unknown caller's upload is refused unread.
       v1.addHook("onRequest", async (request) => {

@@ -125,6 +125,7 @@ describe.each(BACKENDS)("API keys over HTTP on %s", (dialect) => {
     expect(document.openapi).toBe("3.1.0");
     expect(Object.keys(document.paths).sort()).toEqual(
       [
+        "/v1/openapi.json",
         "/v1/files",
         "/v1/containers",
         "/v1/containers/{id}",

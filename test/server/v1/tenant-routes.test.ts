@@ -265,11 +265,17 @@ describe.each(BACKENDS)("the tenant routes on %s", (dialect) => {
 
   it("reprocesses a finished container under a new execution, once at a time", async () => {
     const id = acmeContainers[0]!;
+    const first = await json<ContainerJson>(`/v1/containers/${id}`, acme);
     const response = await api.call(`/v1/containers/${id}/reprocess`, { method: "POST", key: acme });
     expect(response.status).toBe(202);
     const { executionArn } = (await response.json()) as { executionArn: string };
     expect(executionArn.endsWith(`:${id}-r1`)).toBe(true);
     expect((await api.states.executions.describe(executionArn)).status).toBe("RUNNING");
+    // The execution it had (still waiting, in this test) works on it no longer.
+    expect(await api.states.executions.describe(first.executionArn)).toMatchObject({
+      status: "ABORTED",
+      error: "Inflow.Reprocessed",
+    });
     const container = await json<ContainerJson>(`/v1/containers/${id}`, acme);
     expect(container).toMatchObject({ state: "New", executionArn, reprocessCount: 1, parsedCount: null });
     expect(container.transitions.at(-1)).toMatchObject({ state: "New", reason: "reprocess" });
