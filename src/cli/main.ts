@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { Command } from "commander";
 import { registerAck } from "./commands/ack.js";
+import { registerDigitize } from "./commands/digitize.js";
 import { registerExecutions } from "./commands/executions.js";
 import { registerFunctions } from "./commands/functions.js";
 import { registerParse } from "./commands/parse.js";
@@ -14,6 +15,7 @@ import { packageVersion } from "./version.js";
 const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerServe,
   registerWorker,
+  registerDigitize,
   registerParse,
   registerAck,
   registerQueues,

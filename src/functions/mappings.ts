@@ -240,14 +240,20 @@ export function createMappings(
 
     /**
      * Creates the mapping of a resource file or brings it to the declared settings (unset ones
-     * take their defaults); idempotent, so every process may apply the same file.
+     * take their defaults); idempotent, so every process may apply the same file. Mappings Inflow
+     * installs itself (the digitize pipeline's) say `fromResourceFile: false`, so that applying a
+     * resource file, which disables the file's mappings it no longer names, leaves them alone.
      */
-    async declare(input: MappingInput): Promise<EventSourceMapping> {
+    async declare(
+      input: MappingInput,
+      origin: { fromResourceFile: boolean } = { fromResourceFile: true },
+    ): Promise<EventSourceMapping> {
       const queueName = queueNameOf(input.queue);
       const settings = await settle(queueName, input.functionName, defaults(input));
       const once = async () => {
         const existing = await byPair(store, queueName, input.functionName);
-        return write(existing?.uuid ?? randomUUID(), queueName, input.functionName, settings, true);
+        const uuid = existing?.uuid ?? randomUUID();
+        return write(uuid, queueName, input.functionName, settings, origin.fromResourceFile);
       };
       // Another process applying the same file may insert the pair first: then update its row.
       return once().catch((error) => {

@@ -124,19 +124,23 @@ export async function installPipeline(targets: PipelineTargets): Promise<string>
     await states.machines.update(arn, { definition, statusEventsQueue: STATUS_QUEUE });
   }
 
+  // Not a resource file's: applying one (which disables the mappings it no longer names) leaves these alone.
+  const BUILT_IN = { fromResourceFile: false };
   const mapping = {
     batchSize: settings.batchSize,
     functionResponseTypes: [REPORT_BATCH_ITEM_FAILURES],
   };
   for (const [queue, functionName] of Object.entries(TASK_QUEUES)) {
-    await runtime.mappings.declare({ queue, functionName, ...mapping });
-    await runtime.mappings.declare({
-      queue: `${queue}${DEAD_LETTER_SUFFIX}`,
-      functionName: "handle-dead-letter",
-      ...mapping,
-    });
+    await runtime.mappings.declare({ queue, functionName, ...mapping }, BUILT_IN);
+    await runtime.mappings.declare(
+      { queue: `${queue}${DEAD_LETTER_SUFFIX}`, functionName: "handle-dead-letter", ...mapping },
+      BUILT_IN,
+    );
   }
   // Status events have no task to fail: dead-lettered ones wait in execution-status-dlq for an operator.
-  await runtime.mappings.declare({ queue: STATUS_QUEUE, functionName: "execution-status", ...mapping });
+  await runtime.mappings.declare(
+    { queue: STATUS_QUEUE, functionName: "execution-status", ...mapping },
+    BUILT_IN,
+  );
   return arn;
 }

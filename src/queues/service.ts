@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Store } from "../store/types.js";
 import {
   changeMessageVisibility,
@@ -57,6 +58,8 @@ export function createQueues(store: Store, options: QueuesOptions = {}): Queues 
   };
 
   const closing = new AbortController();
+  // Every long poll in progress listens for the close, however many pollers and workers there are.
+  setMaxListeners(0, closing.signal);
   const moveTasks = createMoveTaskRunner(ctx);
   let background: NodeJS.Timeout | undefined;
   let lastSweep = 0;

@@ -7,6 +7,7 @@ import type { Queues } from "../queues/types.js";
 import type { States } from "../states/engine.js";
 import { awsEndpoint } from "./aws-endpoint.js";
 import { healthRoute } from "./health.js";
+import { type V1Options, v1Api } from "./v1/index.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 4566;
@@ -20,6 +21,8 @@ export interface ServerOptions {
   states?: States;
   /** The function registry behind the Lambda API (Invoke, ListFunctions); without it no Lambda routes. */
   functions?: Functions;
+  /** The containers and invoices services under `/v1`; without them no `/v1` routes. */
+  v1?: V1Options;
   /** Base of the queue URLs handed out; default: the origin each caller used (its Host header). */
   publicUrl?: string;
   logger?: FastifyServerOptions["logger"];
@@ -27,7 +30,7 @@ export interface ServerOptions {
 
 /**
  * The HTTP server: the AWS endpoints (SQS and Step Functions over AWS JSON 1.0, Lambda over
- * REST-JSON) and `/health`. Closing it ends pending long polls at once
+ * REST-JSON), the containers and invoices services (`/v1`) and `/health`. Closing it ends pending long polls at once
  * (they answer with no messages), lets the requests in flight answer, then drops every
  * connection; the queues and the store stay open for the caller to close.
  */
@@ -51,6 +54,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     shutdown: shutdown.signal,
   });
   if (options.functions) await app.register(lambdaEndpoint, { functions: options.functions });
+  if (options.v1) await app.register(v1Api, options.v1);
   await app.register(healthRoute);
   return app;
 }

@@ -9,13 +9,14 @@ import { loadResourceFile } from "../../src/config/load.js";
 import { createMappings } from "../../src/functions/mappings.js";
 import { createFunctions } from "../../src/functions/registry.js";
 import { createSchedules } from "../../src/functions/schedules.js";
+import { PIPELINE_QUEUES } from "../../src/pipeline/install.js";
 import { createQueues } from "../../src/queues/service.js";
 import { createStates } from "../../src/states/engine.js";
 import { settled } from "../aws/sfn-support.js";
 import { BACKENDS, createTestDatabase, type TestDatabase } from "../support/backends.js";
 import { clientDefaults } from "../support/listen.js";
 
-const FIXTURE_DIR = fileURLToPath(new URL("./fixtures/digitize/", import.meta.url));
+const FIXTURE_DIR = fileURLToPath(new URL("./fixtures/approval/", import.meta.url));
 const CONFIG = join(FIXTURE_DIR, "inflow.yaml");
 const scratch = mkdtempSync(join(tmpdir(), "inflow-config-"));
 afterAll(() => rmSync(scratch, { recursive: true, force: true }));
@@ -70,10 +71,10 @@ describe.each(BACKENDS)("a resource file applied by inflow serve on %s", (dialec
     };
   };
 
-  it("runs the digitize shape: an execution succeeds through the mappings, another fails through the DLQ", async () => {
+  it("runs an approval workflow of the digitize pipeline's shape: an execution succeeds through the mappings, another fails through the DLQ", async () => {
     const running = await serve(CONFIG);
     const sfn = new SFNClient(clientDefaults(running.address));
-    const stateMachineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:digitize";
+    const stateMachineArn = "arn:aws:states:us-east-1:000000000000:stateMachine:approve-order";
     const good = await sfn.send(
       new StartExecutionCommand({ stateMachineArn, input: JSON.stringify({ containerId: "c-1" }) }),
     );
@@ -95,7 +96,7 @@ describe.each(BACKENDS)("a resource file applied by inflow serve on %s", (dialec
     const failed = await settled(sfn, bad.executionArn!, 15_000);
     expect(failed.status).toBe("FAILED");
     expect(failed.error).toBe("DeadLetter");
-    expect(failed.cause).toMatch(/from arn:aws:sqs:us-east-1:000000000000:process-file failed 2 times$/);
+    expect(failed.cause).toMatch(/from arn:aws:sqs:us-east-1:000000000000:review-order failed 2 times$/);
     sfn.destroy();
   }, 30_000);
 
@@ -103,30 +104,34 @@ describe.each(BACKENDS)("a resource file applied by inflow serve on %s", (dialec
     await serve(CONFIG);
     await server!.close();
     server = undefined;
-    const before = await inspect(({ mappings }) => mappings.list());
+    // The resource file's own mappings: those of the pipeline Inflow installs are not the file's.
+    const before = (await inspect(({ mappings }) => mappings.list())).filter((m) => m.declared);
     expect(before).toHaveLength(3);
 
     const original = readFileSync(CONFIG, "utf8");
     const trimmed = original
-      .replace(/ {2}- queue: verify\n(?: {4}.*\n)+/, "")
+      .replace(/ {2}- queue: confirm-order\n(?: {4}.*\n)+/, "")
       .replace(/\nschedules:\n[\s\S]*$/, "\n");
     await serve(writeConfig("trimmed.yaml", trimmed));
+    // On SQLite a second connection in this process would wait on the server's, which cannot go on meanwhile.
+    await server!.close();
+    server = undefined;
 
     const after = await inspect(async ({ mappings, schedules, queues }) => ({
-      mappings: await mappings.list(),
+      mappings: (await mappings.list()).filter((m) => m.declared),
       schedules: await schedules.list(),
       queues: (await queues.listQueues()).names,
     }));
     expect(after.mappings.map((m) => [m.uuid, m.queueName, m.state])).toEqual(
-      before.map((m) => [m.uuid, m.queueName, m.queueName === "verify" ? "Disabled" : "Enabled"]),
+      before.map((m) => [m.uuid, m.queueName, m.queueName === "confirm-order" ? "Disabled" : "Enabled"]),
     );
-    expect(after.schedules.map((s) => [s.name, s.state])).toEqual([["nightly-digitize", "DISABLED"]]);
+    expect(after.schedules.map((s) => [s.name, s.state])).toEqual([["nightly-approval", "DISABLED"]]);
     // Queues stay: deleting one would lose its messages.
-    expect(after.queues.filter((name) => !name.startsWith("inflow-")).sort()).toEqual([
-      "process-file",
-      "process-file-dlq",
-      "verify",
-    ]);
+    const pipelineQueues = PIPELINE_QUEUES.flatMap((name) => [name, `${name}-dlq`]);
+    const declared = after.queues.filter(
+      (name) => !name.startsWith("inflow-") && !pipelineQueues.includes(name),
+    );
+    expect(declared.sort()).toEqual(["confirm-order", "review-order", "review-order-dlq"]);
   }, 30_000);
 });
 

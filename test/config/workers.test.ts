@@ -33,7 +33,9 @@ describe("two inflow worker --config processes on postgres", () => {
     const store = await database.open();
     const queues = createQueues(store);
     try {
-      expect(await createMappings(store, queues, createFunctions()).list()).toHaveLength(1);
+      expect(
+        (await createMappings(store, queues, createFunctions()).list()).filter((m) => m.declared),
+      ).toHaveLength(1);
       for (let i = 0; i < 60; i += 10) {
         await queues.sendMessageBatch(
           "work",

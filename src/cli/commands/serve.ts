@@ -1,14 +1,15 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { applyResources, describeApplied, registerFunctions } from "../../config/apply.js";
 import { ResourceFileError } from "../../config/errors.js";
-import { loadResourceFile } from "../../config/load.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
-import { createFunctionRuntime, isFunctionFailure } from "../../functions/runtime.js";
-import { createQueues } from "../../queues/service.js";
+import type { PipelineStarter } from "../../invoices/starter.js";
+import type { PipelineSettings } from "../../pipeline/settings.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
-import { createStates } from "../../states/engine.js";
-import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../../server/v1/index.js";
+import { DEFAULT_DATA_DIR } from "../../store/open.js";
+import type { Store } from "../../store/types.js";
+import { seedDemo } from "../demo.js";
 import { CliError } from "../errors.js";
+import { openInstance, selfUrl } from "../instance.js";
 import { nextShutdownSignal } from "../signals.js";
 
 export interface ServeOptions {
@@ -19,13 +20,19 @@ export interface ServeOptions {
   publicUrl?: string;
   /** A resource file (inflow.yaml) whose resources are created or updated at start. */
   config?: string;
+  /** False: serve the APIs only, and leave the work to `inflow worker` processes. */
+  workers?: boolean;
+  /** Seed demo containers, and keep a trickle of new ones coming. */
+  demo?: boolean;
+  /** The pipeline's tuning (tests shorten its timeouts). */
+  pipeline?: Partial<PipelineSettings>;
 }
 
 export function registerServe(program: Command): void {
   program
     .command("serve")
     .description(
-      "Run Inflow in one process: the AWS endpoints (SQS, Step Functions), the workflow workers and the queues' background work.",
+      "Run Inflow in one process: the containers and invoices API (/v1), the AWS endpoints (SQS, Step Functions, Lambda), the digitize pipeline's workers and the queues' background work.",
     )
     .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
     .addOption(
@@ -42,6 +49,8 @@ export function registerServe(program: Command): void {
       parseUrl,
     )
     .option("--config <file>", "resource file (inflow.yaml) to create or update resources from at start")
+    .option("--no-workers", "serve the APIs only; `inflow worker --api URL` processes do the work")
+    .option("--demo", "seed demo containers from generated supplier files, and keep new ones coming")
     .action(serve);
 }
 
@@ -52,67 +61,64 @@ export interface RunningServer {
   location: string;
   /** What the resource file declared, as one line, when there was one. */
   resources?: string;
+  /** The database, for commands that follow the containers they start (digitize). */
+  store: Store;
+  /** Starts containers through the pipeline in this process, as `POST /v1/files` does. */
+  pipeline: PipelineStarter;
   /** Stops taking requests, then the workers, then closes the database. */
   close(): Promise<void>;
 }
 
 /**
- * Starts everything `inflow serve` runs and returns once it listens. `functions` are the
- * handlers Lambda Task states call, for programs that embed Inflow; the command itself starts
- * with an empty registry, so such a task fails with Lambda.ResourceNotFoundException.
+ * Starts everything `inflow serve` runs and returns once it listens and the pipeline is installed.
+ * `functions` are more handlers for Lambda Task states, for programs that embed Inflow.
  */
 export async function startServer(
   options: ServeOptions,
   functions: Functions = createFunctions(),
 ): Promise<RunningServer> {
-  // The file is read and its functions loaded before anything opens, so a mistake costs nothing.
-  const resourceFile = options.config ? await loadResourceFile(options.config) : undefined;
-  if (resourceFile) await registerFunctions(resourceFile, functions);
-  const store = await openStore(
-    options.database ? { databaseUrl: options.database } : { dataDir: options.data },
+  const instance = await openInstance(
+    {
+      ...options,
+      // Worker failures are logged where the server logs; the server is built once the parts exist.
+      onError: (error) => app.log.error(error),
+      onFunctionFailure: (message) => app.log.warn(message),
+    },
+    functions,
   );
-  const queues = createQueues(store);
-  queues.startBackground();
-  // Worker failures are logged where the server logs; the server is built once the engine exists.
-  const onError = (error: unknown) => app.log.error(error);
-  const states = createStates(store, queues, { onError, invoke: functions.invoker() });
+  const { store, queues, states, pipeline } = instance;
   const app = await buildServer({
     queues,
     states,
     functions,
+    v1: { store, states, pipeline, maxFileBytes: DEFAULT_MAX_FILE_BYTES },
     publicUrl: options.publicUrl,
     logger: { level: "warn" },
   });
-  const runtime = createFunctionRuntime(store, queues, states, functions, {
-    onError: (error) => (isFunctionFailure(error) ? app.log.warn(error.message) : onError(error)),
-  });
-  let resources: string | undefined;
-  if (resourceFile) {
-    const applied = await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
-      await app.close();
-      await queues.close();
-      await store.close();
-      throw error;
-    });
-    resources = describeApplied(resourceFile, applied);
-  }
-  await states.startWorkers();
-  await runtime.start();
+  let stopDemo: (() => Promise<void>) | undefined;
   // Callers first, then the workers that would still write, then what they write to.
   const close = async () => {
+    await stopDemo?.();
     await app.close();
-    await runtime.close();
-    await states.close();
-    await queues.close();
-    await store.close();
+    await instance.close();
   };
 
+  let address: string;
   try {
-    const address = await app.listen({ host: options.host, port: options.port });
-    return { address, location: store.location, ...(resources ? { resources } : {}), close };
+    address = await app.listen({ host: options.host, port: options.port });
   } catch (error) {
     await close();
     throw listenError(error, options.host, options.port);
+  }
+  try {
+    // The pipeline's functions call this server's own /v1, so it is installed once the address is known.
+    const resources = await instance.install(selfUrl(address));
+    if (options.workers !== false) await instance.startWorkers();
+    if (options.demo) stopDemo = await seedDemo(store, pipeline);
+    return { address, location: store.location, ...(resources ? { resources } : {}), store, pipeline, close };
+  } catch (error) {
+    await close();
+    throw error;
   }
 }
 
@@ -122,6 +128,9 @@ async function serve(options: ServeOptions): Promise<void> {
   });
   // `location` never carries a password.
   process.stdout.write(`Inflow listening on ${server.address} (data: ${server.location})\n`);
+  process.stdout.write(
+    `  API: ${server.address}/v1/containers (OpenAPI: ${server.address}/v1/openapi.json); AWS endpoints: ${server.address}\n`,
+  );
   if (server.resources) process.stdout.write(`${server.resources}\n`);
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);

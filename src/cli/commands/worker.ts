@@ -1,28 +1,32 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { applyResources, describeApplied, registerFunctions } from "../../config/apply.js";
 import { ResourceFileError } from "../../config/errors.js";
-import { loadResourceFile } from "../../config/load.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
-import { createFunctionRuntime, isFunctionFailure } from "../../functions/runtime.js";
-import { createQueues } from "../../queues/service.js";
-import { createStates } from "../../states/engine.js";
-import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
+import type { PipelineSettings } from "../../pipeline/settings.js";
+import { DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
+import { DEFAULT_DATA_DIR } from "../../store/open.js";
 import { CliError } from "../errors.js";
+import { openInstance } from "../instance.js";
 import { nextShutdownSignal } from "../signals.js";
+
+const DEFAULT_API = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
 export interface WorkerOptions {
   data: string;
   database?: string;
   concurrency: number;
+  /** The `inflow serve` whose containers and invoices services the pipeline's functions call; default the local one. */
+  api?: string;
   /** A resource file (inflow.yaml) whose resources are created or updated at start. */
   config?: string;
+  /** The pipeline's tuning (tests shorten its timeouts). */
+  pipeline?: Partial<PipelineSettings>;
 }
 
 export function registerWorker(program: Command): void {
   program
     .command("worker")
     .description(
-      "Run only the workers: workflow steps and the queues' background work, no HTTP. Start any number against one PostgreSQL database.",
+      "Run only the workers: workflow steps, the digitize pipeline's functions and the queues' background work, no HTTP. Start any number against one PostgreSQL database.",
     )
     .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
     .addOption(
@@ -30,6 +34,12 @@ export function registerWorker(program: Command): void {
         "--database <url>",
         "PostgreSQL URL instead of SQLite (postgres://...; ?schema=NAME)",
       ).conflicts("data"),
+    )
+    .option(
+      "--api <url>",
+      "the `inflow serve` whose /v1 services the pipeline's functions call",
+      parseApiUrl,
+      DEFAULT_API,
     )
     .option("--concurrency <n>", "workflow steps taken in parallel by this process", parseConcurrency, 2)
     .option("--config <file>", "resource file (inflow.yaml) to create or update resources from at start")
@@ -46,52 +56,30 @@ export interface RunningWorker {
 }
 
 /**
- * Starts what `inflow worker` runs. `functions` are the handlers Lambda Task states call, for
+ * Starts what `inflow worker` runs. `functions` are more handlers for Lambda Task states, for
  * programs that embed Inflow; every worker process that takes steps needs the same functions.
  */
 export async function startWorker(
   options: WorkerOptions,
   functions: Functions = createFunctions(),
 ): Promise<RunningWorker> {
-  const resourceFile = options.config ? await loadResourceFile(options.config) : undefined;
-  if (resourceFile) await registerFunctions(resourceFile, functions);
-  const store = await openStore(
-    options.database ? { databaseUrl: options.database } : { dataDir: options.data },
-  );
-  const queues = createQueues(store);
-  queues.startBackground();
-  const onError = (error: unknown) =>
-    process.stderr.write(`worker: ${(error as Error)?.stack ?? String(error)}\n`);
-  const states = createStates(store, queues, {
-    concurrency: options.concurrency,
-    invoke: functions.invoker(),
-    onError,
-  });
-  const runtime = createFunctionRuntime(store, queues, states, functions, {
-    onError: (error) =>
-      isFunctionFailure(error) ? process.stderr.write(`worker: ${error.message}\n`) : onError(error),
-  });
-  let resources: string | undefined;
-  if (resourceFile) {
-    const applied = await applyResources(resourceFile, { queues, states, runtime }).catch(async (error) => {
-      await queues.close();
-      await store.close();
-      throw error;
-    });
-    resources = describeApplied(resourceFile, applied);
-  }
-  await states.startWorkers();
-  await runtime.start();
-  return {
-    location: store.location,
-    ...(resources ? { resources } : {}),
-    close: async () => {
-      await runtime.close();
-      await states.close();
-      await queues.close();
-      await store.close();
+  const report = (line: string) => process.stderr.write(`worker: ${line}\n`);
+  const instance = await openInstance(
+    {
+      ...options,
+      onError: (error) => report((error as Error)?.stack ?? String(error)),
+      onFunctionFailure: report,
     },
-  };
+    functions,
+  );
+  try {
+    const resources = await instance.install(options.api ?? DEFAULT_API);
+    await instance.startWorkers();
+    return { location: instance.store.location, ...(resources ? { resources } : {}), close: instance.close };
+  } catch (error) {
+    await instance.close();
+    throw error;
+  }
 }
 
 async function work(options: WorkerOptions): Promise<void> {
@@ -110,4 +98,16 @@ function parseConcurrency(value: string): number {
   if (!/^\d+$/.test(value) || n < 1 || n > 64)
     throw new InvalidArgumentError("expected a number from 1 to 64.");
   return n;
+}
+
+function parseApiUrl(value: string): string {
+  try {
+    const url = new URL(value);
+    if (url.protocol === "http:" || url.protocol === "https:") return url.origin;
+  } catch {
+    // reported below
+  }
+  throw new InvalidArgumentError(
+    "expected the http(s) URL of an `inflow serve`, such as http://10.0.0.5:4566.",
+  );
 }

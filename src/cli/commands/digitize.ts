@@ -1,0 +1,203 @@
+import { readFile, stat } from "node:fs/promises";
+import { basename } from "node:path";
+import { Presets, SingleBar } from "cli-progress";
+import type { Command } from "commander";
+import { containerProgress } from "../../invoices/containers.js";
+import { DEFAULT_TENANT } from "../../invoices/types.js";
+import { DEFAULT_DATA_DIR } from "../../store/open.js";
+import { CliError } from "../errors.js";
+import { duration, table, truncate, write, writeJson } from "../output.js";
+import { type RunningServer, startServer } from "./serve.js";
+
+interface DigitizeOptions {
+  data: string;
+  json?: boolean;
+}
+
+/** Files read and handed to the pipeline at once: enough to keep the workers busy, few enough to bound memory. */
+const SUBMIT_CONCURRENCY = 8;
+/** How often the containers' states are read back. */
+const POLL_MILLIS = 200;
+/** Containers read back per query. */
+const POLL_BATCH = 500;
+const ERROR_COLUMN_WIDTH = 80;
+
+export interface DigitizedFile {
+  /** The path as given. */
+  file: string;
+  /** Null when the file never became a container (unreadable, empty, too large). */
+  id: string | null;
+  state: "New" | "Processing" | "Done" | "Error";
+  invoices: number;
+  error?: string;
+}
+
+export function registerDigitize(program: Command): void {
+  program
+    .command("digitize")
+    .description(
+      "Digitize files once, on the embedded database: each file becomes a container that runs through the digitize workflow; prints each container's state and invoice count.",
+    )
+    .argument("<files...>", "invoice files (X12 810, EDIFACT INVOIC, CSV, JSON)")
+    .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
+    .option("--json", "print one JSON report instead of a table")
+    .action(async (files: string[], options: DigitizeOptions) => {
+      process.exitCode = await digitizeCommand(files, options);
+    });
+}
+
+async function digitizeCommand(files: string[], options: DigitizeOptions): Promise<number> {
+  for (const file of files) {
+    const info = await stat(file).catch(() => undefined);
+    if (!info?.isFile()) throw new CliError(`${file}: no such file.`);
+  }
+  const started = Date.now();
+  const server = await startServer({ data: options.data, host: "127.0.0.1", port: 0 });
+  let results: DigitizedFile[];
+  try {
+    results = await digitizeFiles(server, files, progressBar(files.length, options.json === true));
+  } finally {
+    await server.close();
+  }
+  const seconds = (Date.now() - started) / 1000;
+  const summary = summarize(results, seconds);
+  if (options.json) {
+    await writeJson({
+      containers: results.map(({ id, file, state, invoices, error }) => ({
+        id,
+        file,
+        state,
+        invoices,
+        ...(error !== undefined ? { error } : {}),
+      })),
+      summary,
+    });
+  } else {
+    await write(
+      table(results, [
+        { header: "FILE", value: (row) => row.file },
+        { header: "STATE", value: (row) => row.state },
+        { header: "INVOICES", value: (row) => String(row.invoices), align: "right" },
+        { header: "CONTAINER", value: (row) => row.id ?? "-" },
+        { header: "ERROR", value: (row) => truncate(row.error ?? "", ERROR_COLUMN_WIDTH) },
+      ]),
+    );
+    await write(
+      `${summary.files} files: ${summary.done} Done, ${summary.error} Error; ${summary.invoices} invoices in ${duration(seconds * 1000)}\n`,
+    );
+  }
+  return summary.error === 0 ? 0 : 1;
+}
+
+function summarize(results: readonly DigitizedFile[], seconds: number) {
+  const invoices = results.reduce((sum, row) => sum + row.invoices, 0);
+  const done = results.filter((row) => row.state === "Done").length;
+  return {
+    files: results.length,
+    done,
+    error: results.length - done,
+    invoices,
+    seconds: Math.round(seconds * 1000) / 1000,
+    filesPerSecond: Math.round((results.length / seconds) * 10) / 10,
+    invoicesPerSecond: Math.round((invoices / seconds) * 10) / 10,
+  };
+}
+
+interface Progress {
+  update(counts: { finished: number; invoices: number; errors: number }): void;
+  stop(): void;
+}
+
+/** A progress bar on stderr when it is a terminal (never in the JSON output, never in a log). */
+function progressBar(total: number, quietStdout: boolean): Progress {
+  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
+  const bar = new SingleBar(
+    {
+      stream: process.stderr,
+      format:
+        "{bar} {value}/{total} files | {invoices} invoices | {errors} errors | {rate} files/s | {duration_formatted}",
+      hideCursor: true,
+      clearOnComplete: quietStdout,
+      etaBuffer: 50,
+    },
+    Presets.shades_classic,
+  );
+  const started = Date.now();
+  bar.start(total, 0, { invoices: 0, errors: 0, rate: "0.0" });
+  return {
+    update: ({ finished, invoices, errors }) => {
+      const seconds = Math.max((Date.now() - started) / 1000, 0.001);
+      bar.update(finished, { invoices, errors, rate: (finished / seconds).toFixed(1) });
+    },
+    stop: () => bar.stop(),
+  };
+}
+
+/**
+ * Hands every file to the pipeline (a few at a time, so that a thousand files never sit in memory
+ * at once) and waits until each container is Done or Error. A file that cannot become a container
+ * (empty, too large) is reported as Error with the reason, as the API would refuse it.
+ */
+export async function digitizeFiles(
+  server: RunningServer,
+  files: readonly string[],
+  progress: Progress = { update: () => undefined, stop: () => undefined },
+): Promise<DigitizedFile[]> {
+  const results: DigitizedFile[] = files.map((file) => ({ file, id: null, state: "New", invoices: 0 }));
+  const pending = new Map<string, DigitizedFile>();
+  let next = 0;
+  const submit = async () => {
+    while (next < files.length) {
+      const row = results[next++]!;
+      try {
+        const bytes = await readFile(row.file);
+        const { containerId } = await server.pipeline.receive(DEFAULT_TENANT, {
+          name: basename(row.file),
+          bytes,
+          source: "cli",
+        });
+        row.id = containerId;
+        pending.set(containerId, row);
+      } catch (error) {
+        row.state = "Error";
+        row.error = (error as Error).message;
+      }
+    }
+  };
+  const submitting = Promise.all(Array.from({ length: SUBMIT_CONCURRENCY }, submit));
+  let submitted = false;
+  void submitting.then(() => {
+    submitted = true;
+  });
+  const counts = () => {
+    let finished = 0;
+    let invoices = 0;
+    let errors = 0;
+    for (const row of results) {
+      if (row.state === "Done" || row.state === "Error") finished++;
+      if (row.state === "Error") errors++;
+      invoices += row.invoices;
+    }
+    return { finished, invoices, errors };
+  };
+  try {
+    while (!submitted || pending.size > 0) {
+      await new Promise((resolve) => setTimeout(resolve, POLL_MILLIS));
+      const ids = [...pending.keys()];
+      for (let i = 0; i < ids.length; i += POLL_BATCH) {
+        for (const seen of await containerProgress(server.store, ids.slice(i, i + POLL_BATCH))) {
+          const row = pending.get(seen.id)!;
+          row.state = seen.state;
+          row.invoices = seen.createdCount;
+          if (seen.error !== undefined) row.error = seen.error;
+          if (seen.state === "Done" || seen.state === "Error") pending.delete(seen.id);
+        }
+      }
+      progress.update(counts());
+    }
+    await submitting;
+  } finally {
+    progress.stop();
+  }
+  return results;
+}

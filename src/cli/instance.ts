@@ -1,0 +1,114 @@
+import { applyResources, describeApplied, registerFunctions } from "../config/apply.js";
+import { loadResourceFile } from "../config/load.js";
+import type { Functions } from "../functions/registry.js";
+import { createFunctionRuntime, type FunctionRuntime, isFunctionFailure } from "../functions/runtime.js";
+import { serviceKey } from "../invoices/service-key.js";
+import { createPipelineStarter, type PipelineStarter } from "../invoices/starter.js";
+import { DIGITIZE } from "../pipeline/definition.js";
+import { installPipeline } from "../pipeline/install.js";
+import type { PipelineSettings } from "../pipeline/settings.js";
+import { createQueues } from "../queues/service.js";
+import type { Queues } from "../queues/types.js";
+import { createStates, type States } from "../states/engine.js";
+import { openStore } from "../store/open.js";
+import type { Store } from "../store/types.js";
+
+export interface InstanceOptions {
+  data: string;
+  database?: string;
+  /** A resource file (inflow.yaml) whose resources are created or updated at start. */
+  config?: string;
+  /** Workflow steps taken in parallel by this process. */
+  concurrency?: number;
+  /** The pipeline's tuning (tests shorten its timeouts). */
+  pipeline?: Partial<PipelineSettings>;
+  onError(error: unknown): void;
+  /** Function failures are expected (a handler threw): reported apart, one line each. */
+  onFunctionFailure(message: string): void;
+}
+
+/**
+ * The parts `inflow serve`, `inflow worker` and `inflow digitize` all run: the store, the queues
+ * and their background work, the workflow engine, the function runtime and the digitize
+ * pipeline. Opening reads the resource file (a mistake in it costs nothing), opens the database
+ * and builds the parts; `install` then declares the pipeline and the file's resources, and
+ * `startWorkers` starts taking work.
+ */
+export async function openInstance(options: InstanceOptions, functions: Functions) {
+  const resourceFile = options.config ? await loadResourceFile(options.config) : undefined;
+  if (resourceFile) await registerFunctions(resourceFile, functions);
+  const store: Store = await openStore(
+    options.database ? { databaseUrl: options.database } : { dataDir: options.data },
+  );
+  const queues: Queues = createQueues(store);
+  queues.startBackground();
+  const states: States = createStates(store, queues, {
+    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    invoke: functions.invoker(),
+    onError: options.onError,
+  });
+  const runtime: FunctionRuntime = createFunctionRuntime(store, queues, states, functions, {
+    onError: (error) =>
+      isFunctionFailure(error) ? options.onFunctionFailure(error.message) : options.onError(error),
+  });
+  const pipeline: PipelineStarter = createPipelineStarter({
+    store,
+    states,
+    stateMachineArn: states.machines.arnOf(DIGITIZE),
+  });
+
+  let workersStarted = false;
+  const close = async () => {
+    if (workersStarted) {
+      await runtime.close();
+      await states.close();
+    }
+    await queues.close();
+    await store.close();
+  };
+
+  return {
+    store,
+    queues,
+    states,
+    runtime,
+    pipeline,
+
+    /**
+     * Declares the digitize pipeline, its functions calling the services at `apiUrl`, then the
+     * resource file's resources (which may use the pipeline's queues). Returns the resource file's
+     * summary line, if there was one.
+     */
+    async install(apiUrl: string): Promise<string | undefined> {
+      await installPipeline({
+        queues,
+        states,
+        runtime,
+        functions,
+        api: { url: apiUrl, serviceKey: await serviceKey(store) },
+        ...(options.pipeline ? { settings: options.pipeline } : {}),
+      });
+      if (!resourceFile) return undefined;
+      const applied = await applyResources(resourceFile, { queues, states, runtime });
+      return describeApplied(resourceFile, applied);
+    },
+
+    async startWorkers(): Promise<void> {
+      workersStarted = true;
+      await states.startWorkers();
+      await runtime.start();
+    },
+
+    /** Stops the workers (when started), the queues' background work, then closes the database. */
+    close,
+  };
+}
+
+export type Instance = Awaited<ReturnType<typeof openInstance>>;
+
+/** The address this process's own functions call the services at: a wildcard listen is reached on loopback. */
+export function selfUrl(address: string): string {
+  const url = new URL(address);
+  if (url.hostname === "0.0.0.0" || url.hostname === "[::]") url.hostname = "127.0.0.1";
+  return url.origin;
+}
