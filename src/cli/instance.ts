@@ -7,6 +7,7 @@ import { createPipelineStarter, type PipelineStarter } from "../invoices/starter
 import { DIGITIZE } from "../pipeline/definition.js";
 import { installPipeline } from "../pipeline/install.js";
 import type { PipelineSettings } from "../pipeline/settings.js";
+import { tunePipelineQueues } from "../pipeline/tune.js";
 import { createQueues } from "../queues/service.js";
 import type { Queues } from "../queues/types.js";
 import { createStates, type States } from "../states/engine.js";
@@ -20,7 +21,7 @@ export interface InstanceOptions {
   config?: string;
   /** Workflow steps taken in parallel by this process. */
   concurrency?: number;
-  /** The pipeline's tuning (tests shorten its timeouts). */
+  /** The pipeline's tuning, over the resource file's `pipeline:` (tests shorten its timeouts). */
   pipeline?: Partial<PipelineSettings>;
   onError(error: unknown): void;
   /** Function failures are expected (a handler threw): reported apart, one line each. */
@@ -80,13 +81,15 @@ export async function openInstance(options: InstanceOptions, functions: Function
      * summary line, if there was one.
      */
     async install(apiUrl: string): Promise<string | undefined> {
+      const settings = { ...resourceFile?.resources.pipeline, ...options.pipeline };
+      await tunePipelineQueues(queues, settings);
       await installPipeline({
         queues,
         states,
         runtime,
         functions,
         api: { url: apiUrl, serviceKey: await serviceKey(store) },
-        ...(options.pipeline ? { settings: options.pipeline } : {}),
+        settings,
       });
       if (!resourceFile) return undefined;
       const applied = await applyResources(resourceFile, { queues, states, runtime });

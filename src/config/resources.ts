@@ -38,12 +38,26 @@ export interface ScheduleResource {
   enabled?: boolean;
 }
 
+/** Tuning of the digitize pipeline (src/pipeline/settings.ts); unset ones keep their defaults. */
+export interface PipelineResource {
+  visibilityTimeoutSeconds?: number;
+  maxReceiveCount?: number;
+  batchSize?: number;
+  mapConcurrency?: number;
+  chunkSize?: number;
+  functionTimeoutSeconds?: number;
+  parseTimeoutSeconds?: number;
+  requestTimeoutMillis?: number;
+  transferTimeoutMillis?: number;
+}
+
 export interface Resources {
   queues?: Record<string, QueueResource | null>;
   stateMachines?: Record<string, StateMachineResource>;
   functions?: Record<string, FunctionResource>;
   eventSourceMappings?: MappingResource[];
   schedules?: Record<string, ScheduleResource>;
+  pipeline?: PipelineResource;
 }
 
 /** A resource file read and checked, with where it was read from (paths in it are relative to `dir`). */
