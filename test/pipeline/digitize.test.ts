@@ -60,6 +60,7 @@ describe.each(BACKENDS)("digitize end to end on %s", (dialect) => {
   let runtime: FunctionRuntime;
   let app: FastifyInstance;
   let url: string;
+  let down: RegExp | undefined;
 
   beforeAll(async () => {
     store = await database.open();
@@ -68,6 +69,11 @@ describe.each(BACKENDS)("digitize end to end on %s", (dialect) => {
     states = createStates(store, queues, { invoke: functions.invoker(), concurrency: 2 });
     runtime = createFunctionRuntime(store, queues, states, functions);
     app = Fastify({ forceCloseConnections: true });
+    // The service "down" for the routes a test names: what a load balancer answers for a dead backend.
+    app.addHook("onRequest", async (request, reply) => {
+      if (down?.test(request.url))
+        return reply.code(503).send({ error: { code: "Unavailable", message: "down" } });
+    });
     await app.register(v1Api, {
       store,
       // A failed CreateInvoices (a distributed Map) is reported by its failed iteration's reason.
@@ -182,5 +188,34 @@ describe.each(BACKENDS)("digitize end to end on %s", (dialect) => {
       "Processing",
       "Done",
     ]);
+  });
+
+  it("fails a container whose invoices cannot be created to Error with the dead-letter reason; redrive finishes it", async () => {
+    await queues.setQueueAttributes("create-invoice", {
+      VisibilityTimeout: "1",
+      RedrivePolicy: JSON.stringify({
+        deadLetterTargetArn: queues.arnOf("create-invoice-dlq"),
+        maxReceiveCount: 2,
+      }),
+    });
+    down = /^\/v1\/pipeline\/containers\/[^/]+\/invoices\//;
+    const text = [...write810({ seed: 9, invoices: 2, minLines: 1, maxLines: 2, supplier })].join("");
+    const id = await upload("down.810", text);
+    const failed = await settled(id);
+    expect(failed.state).toBe("Error");
+    expect(failed.error).toBe(
+      "Pipeline.DeadLettered: dead-lettered: the message to queue create-invoice was received 2 times without being processed (see create-invoice-dlq)",
+    );
+
+    down = undefined;
+    const response = await fetch(`${url}/v1/containers/${id}/redrive`, { method: "POST" });
+    expect(response.status).toBe(202);
+    let view = await container(id);
+    for (const deadline = Date.now() + 30_000; view.state !== "Done" && Date.now() < deadline; ) {
+      await sleep(50);
+      view = await container(id);
+    }
+    expect(view).toMatchObject({ state: "Done", invoiceCount: 2 });
+    expect(await finished(view.executionArn)).toBe("SUCCEEDED");
   });
 });
