@@ -128,6 +128,8 @@ export async function installPipeline(targets: PipelineTargets): Promise<string>
   const BUILT_IN = { fromResourceFile: false };
   const mapping = {
     batchSize: settings.batchSize,
+    // Lambda takes batches over 10 messages only with a batching window; the shortest one serves.
+    maximumBatchingWindowInSeconds: settings.batchSize > 10 ? 1 : 0,
     functionResponseTypes: [REPORT_BATCH_ITEM_FAILURES],
   };
   for (const [queue, functionName] of Object.entries(TASK_QUEUES)) {

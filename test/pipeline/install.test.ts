@@ -162,8 +162,11 @@ describe.each(BACKENDS)("installPipeline on %s", (dialect) => {
     );
 
     const third = processOf(store, queues);
-    await installPipeline({ ...targets, ...third, settings: { ...FAST, mapConcurrency: 4 } });
+    await installPipeline({ ...targets, ...third, settings: { ...FAST, mapConcurrency: 4, batchSize: 50 } });
     expect((await states.machines.byArn(stateMachineArn)).definitionText).toContain('"MaxConcurrency": 4');
+    // Batches over 10 messages come with the shortest batching window, as Lambda requires.
+    const [mapping] = await runtime.mappings.list();
+    expect(mapping).toMatchObject({ batchSize: 50, maximumBatchingWindowInSeconds: 1 });
     // Back to the shipped definition for the runs below.
     await installPipeline({ ...targets, ...processOf(store, queues), settings: FAST });
     expect((await states.machines.byArn(stateMachineArn)).definitionText).toBe(before.definitionText);
