@@ -6,7 +6,14 @@ import { type BatchResponse, eachRecord } from "./task-answers.js";
 
 /** What this function reads of EventBridge's "Step Functions Execution Status Change" event. */
 interface StatusChangeEvent {
-  detail?: { executionArn?: unknown; status?: unknown; input?: unknown; error?: unknown; cause?: unknown };
+  detail?: {
+    executionArn?: unknown;
+    status?: unknown;
+    input?: unknown;
+    error?: unknown;
+    cause?: unknown;
+    redriveCount?: unknown;
+  };
 }
 
 const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
@@ -19,6 +26,17 @@ function containerOf(input: unknown): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * Whether a status change asks anything of the container: a start leaves it New, and a success
+ * follows Verify, which gave the container its verdict; a failure, and a redrive (the container
+ * goes back from Error to Processing), do.
+ */
+function changesContainer(status: string, redriveCount: unknown): boolean {
+  if (status === "SUCCEEDED") return false;
+  if (status === "RUNNING") return typeof redriveCount === "number" && redriveCount > 0;
+  return true;
 }
 
 /**
@@ -42,6 +60,7 @@ export const executionStatus =
       const executionArn = text(detail?.executionArn);
       const status = text(detail?.status);
       if (!containerId || !executionArn || !status) return "done";
+      if (!changesContainer(status, detail?.redriveCount)) return "done";
       const error = text(detail?.error);
       const cause = text(detail?.cause);
       try {

@@ -319,7 +319,10 @@ describe.each(BACKENDS)("the pipeline functions on %s", (dialect) => {
           record("a", failed),
           record("b", event("RUNNING", { nothing: 1 })),
           record("c", "garbage"),
-          record("d", event("SUCCEEDED", { containerId: "c_gone" })),
+          record("d", event("ABORTED", { containerId: "c_gone" })),
+          // A start and a success ask nothing of the container: the service is not called.
+          record("e", event("RUNNING", { containerId: "c_status" }, { redriveCount: 0 })),
+          record("f", event("SUCCEEDED", { containerId: "c_status" })),
         ),
       ),
     ).toEqual({ batchItemFailures: [] });

@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError, Option } from "commander";
 import { ResourceFileError } from "../../config/errors.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
 import type { PipelineStarter } from "../../invoices/starter.js";
+import { describeFailure } from "../../pipeline/failure.js";
 import type { PipelineSettings } from "../../pipeline/settings.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../../server/v1/index.js";
@@ -91,7 +92,13 @@ export async function startServer(
     queues,
     states,
     functions,
-    v1: { store, states, pipeline, maxFileBytes: DEFAULT_MAX_FILE_BYTES },
+    // A failed CreateInvoices Map is reported by the iteration that failed it (describeFailure).
+    v1: {
+      store,
+      states: { executions: { describe: describeFailure(states) } },
+      pipeline,
+      maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+    },
     publicUrl: options.publicUrl,
     logger: { level: "warn" },
   });
