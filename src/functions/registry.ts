@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import { isNativeError } from "node:util/types";
 import type { FunctionInvoker } from "../states/worker.js";
 import {
@@ -104,6 +105,8 @@ export function createFunctions(options: FunctionsOptions = {}) {
     const timeoutMillis = fn.timeoutSeconds * 1000;
     const deadline = Date.now() + timeoutMillis;
     const aborter = new AbortController();
+    // A handler passes the signal to each call it makes, and a batch handler makes many at once.
+    setMaxListeners(0, aborter.signal);
     const context: FunctionContext = {
       functionName: fn.name,
       functionVersion: LATEST,

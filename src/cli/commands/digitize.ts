@@ -1,9 +1,11 @@
-import { readFile, stat } from "node:fs/promises";
-import { basename } from "node:path";
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join } from "node:path";
 import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
 import { containerProgress } from "../../invoices/containers.js";
+import { fileTooLarge } from "../../invoices/errors.js";
 import { DEFAULT_TENANT } from "../../invoices/types.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../../server/v1/index.js";
 import { DEFAULT_DATA_DIR } from "../../store/open.js";
 import { CliError } from "../errors.js";
 import { duration, table, truncate, write, writeJson } from "../output.js";
@@ -38,7 +40,7 @@ export function registerDigitize(program: Command): void {
     .description(
       "Digitize files once, on the embedded database: each file becomes a container that runs through the digitize workflow; prints each container's state and invoice count.",
     )
-    .argument("<files...>", "invoice files (X12 810, EDIFACT INVOIC, CSV, JSON)")
+    .argument("<files...>", "invoice files (X12 810, EDIFACT INVOIC, CSV, JSON), or directories of them")
     .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
     .option("--json", "print one JSON report instead of a table")
     .action(async (files: string[], options: DigitizeOptions) => {
@@ -46,11 +48,28 @@ export function registerDigitize(program: Command): void {
     });
 }
 
-async function digitizeCommand(files: string[], options: DigitizeOptions): Promise<number> {
-  for (const file of files) {
-    const info = await stat(file).catch(() => undefined);
-    if (!info?.isFile()) throw new CliError(`${file}: no such file.`);
+/** The files named, a directory standing for the files in it (not its subdirectories), in name order. */
+async function expandFiles(given: readonly string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of given) {
+    const info = await stat(path).catch(() => undefined);
+    if (info?.isFile()) files.push(path);
+    else if (info?.isDirectory()) {
+      const entries = await readdir(path, { withFileTypes: true });
+      files.push(
+        ...entries
+          .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
+          .map((entry) => join(path, entry.name))
+          .sort(),
+      );
+    } else throw new CliError(`${path}: no such file or directory.`);
   }
+  if (files.length === 0) throw new CliError(`No files in ${given.join(", ")}.`);
+  return files;
+}
+
+async function digitizeCommand(given: string[], options: DigitizeOptions): Promise<number> {
+  const files = await expandFiles(given);
   const started = Date.now();
   const server = await startServer({ data: options.data, host: "127.0.0.1", port: 0 });
   let results: DigitizedFile[];
@@ -150,6 +169,8 @@ export async function digitizeFiles(
     while (next < files.length) {
       const row = results[next++]!;
       try {
+        // Refused unread, as the API refuses such an upload.
+        if ((await stat(row.file)).size > DEFAULT_MAX_FILE_BYTES) throw fileTooLarge(DEFAULT_MAX_FILE_BYTES);
         const bytes = await readFile(row.file);
         const { containerId } = await server.pipeline.receive(DEFAULT_TENANT, {
           name: basename(row.file),
