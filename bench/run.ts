@@ -18,6 +18,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   formats: async () => (await import("./formats/run.js")).main,
   states: async () => (await import("./states/run.js")).main,
   functions: async () => (await import("./functions/run.js")).main,
+  pipeline: async () => (await import("./pipeline/run.js")).main,
 };
 
 // Leading words name suites; everything from the first flag on goes to each suite.
