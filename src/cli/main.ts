@@ -7,6 +7,7 @@ import { registerFunctions } from "./commands/functions.js";
 import { registerParse } from "./commands/parse.js";
 import { registerQueues } from "./commands/queues.js";
 import { registerServe } from "./commands/serve.js";
+import { registerTenants } from "./commands/tenants.js";
 import { registerWorker } from "./commands/worker.js";
 import { exitWithError } from "./errors.js";
 import { packageVersion } from "./version.js";
@@ -21,6 +22,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerQueues,
   registerExecutions,
   registerFunctions,
+  registerTenants,
 ];
 
 const program = new Command("inflow")
