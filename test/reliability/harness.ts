@@ -358,3 +358,10 @@ export async function deadLetters(url: string): Promise<Record<string, number>> 
     sqs.destroy();
   }
 }
+
+/**
+ * What a server logged at level error or above (fastify's JSON lines: a /v1 route that failed
+ * with a 500, which the pipeline's retries would otherwise hide).
+ */
+export const loggedErrors = (spawned: Spawned): string[] =>
+  spawned.lines.filter((line) => /"level":(50|60)\b/.test(line));

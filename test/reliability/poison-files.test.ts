@@ -10,6 +10,7 @@ import {
   exactlyOnce,
   fixture,
   invoiceFiles,
+  loggedErrors,
   processes,
   settled,
   startServe,
@@ -248,10 +249,12 @@ describe("poison files and malformed uploads (inflow serve, SQLite)", () => {
     expect(serve.child.exitCode, serve.stderr()).toBeNull();
   }, 90_000);
 
-  it("has no container left New or Processing after all of it", async () => {
+  it("has no container left New or Processing after all of it, and logged no error", async () => {
     const all: Container[] = await api.containers();
     expect(tally(all).New ?? 0).toBe(0);
     expect(tally(all).Processing ?? 0).toBe(0);
     expect(serve.child.exitCode, serve.stderr()).toBeNull();
+    // No route failed with a 500 on the way: every refusal was a deliberate 4xx.
+    expect(loggedErrors(serve)).toEqual([]);
   });
 });

@@ -5,6 +5,7 @@ import { createStates } from "../../src/states/engine.js";
 import { createTestDatabase, type TestDatabase } from "../support/backends.js";
 import { runCli } from "../support/instance.js";
 import { clientDefaults } from "../support/listen.js";
+import type { Spawned } from "../support/processes.js";
 import {
   type Container,
   deadLetters,
@@ -12,6 +13,7 @@ import {
   fixture,
   freePort,
   invoiceFiles,
+  loggedErrors,
   processes,
   settled,
   sleep,
@@ -43,8 +45,17 @@ describe("the services down under a running pipeline (serve --no-workers + worke
     const database = createTestDatabase("postgres");
     databases.push(database);
     const port = await freePort();
-    const start = () =>
-      startServe(tracker, { databaseArgs: database.args, port, config: fixture(config), workers: false });
+    const serves: Spawned[] = [];
+    const start = async () => {
+      const started = await startServe(tracker, {
+        databaseArgs: database.args,
+        port,
+        config: fixture(config),
+        workers: false,
+      });
+      serves.push(started);
+      return started;
+    };
     let serve = await start();
     const work = () =>
       startWorker(tracker, {
@@ -61,6 +72,8 @@ describe("the services down under a running pipeline (serve --no-workers + worke
       work,
       api: v1(() => serve.url),
       serve: () => serve,
+      /** What every services process so far logged at level error. */
+      serviceErrors: () => serves.flatMap(loggedErrors),
       /** Stops the services with `signal`, waits `downMillis`, starts them again on the same port; the time they were away. */
       async outage(signal: NodeJS.Signals, downMillis: number, during?: () => Promise<void>) {
         const stoppedAt = Date.now();
@@ -73,7 +86,7 @@ describe("the services down under a running pipeline (serve --no-workers + worke
   }
 
   it("loses and doubles nothing when the services are away for less than the retry budget (SIGKILL, then SIGTERM)", async () => {
-    const { api, outage, worker, serve } = await deployment("patient.yaml");
+    const { api, outage, worker, serve, serviceErrors } = await deployment("patient.yaml");
     // patient.yaml: 10 receives 1 s apart before a message is dead-lettered.
     const BUDGET_MILLIS = 10_000;
     const files = invoiceFiles(30, { prefix: "a", firstSeed: 100, invoices: (i) => 2 + (i % 4) });
@@ -102,10 +115,11 @@ describe("the services down under a running pipeline (serve --no-workers + worke
     // Nothing went as far as a dead-letter queue, not even a status event.
     expect(Object.values(await deadLetters(serve().url)).every((n) => n === 0)).toBe(true);
     expect(worker.child.exitCode, worker.stderr()).toBeNull();
+    expect(serviceErrors()).toEqual([]);
   }, 150_000);
 
   it("leaves the containers in Error as dead-lettered when the services are away for longer, and redrive or reprocess brings them to Done", async () => {
-    const { api, outage, serve } = await deployment("short-budget.yaml");
+    const { api, outage, serve, serviceErrors } = await deployment("short-budget.yaml");
     // Two files large enough to be caught while their invoices are being created, six small ones
     // caught while being set Processing or parsed.
     const files = [
@@ -163,6 +177,7 @@ describe("the services down under a running pipeline (serve --no-workers + worke
     expect(checked.problems).toEqual([]);
     expect(checked.created).toBe(checked.expected);
     expect(checked.listed).toBe(checked.expected);
+    expect(serviceErrors()).toEqual([]);
   }, 180_000);
 
   it("does not leave a container New or Processing for good when its execution failed while the services were away (status events dead-lettered too)", async () => {

@@ -8,6 +8,7 @@ import {
   fixture,
   freePort,
   invoiceFiles,
+  loggedErrors,
   processes,
   settled,
   sleep,
@@ -74,7 +75,7 @@ describe("inflow worker SIGKILLed at random moments (serve --no-workers + worker
     ).toHaveLength(KILLS);
 
     const containers = await settled(api, ids, 150_000);
-    expect(tally(containers)).toEqual({ Done: FILES });
+    expect(tally(containers), `kills: ${JSON.stringify(kills)}`).toEqual({ Done: FILES });
     const checked = await exactlyOnce(api, files, ids);
     expect(checked.problems).toEqual([]);
     expect(checked.created).toBe(checked.expected);
@@ -87,6 +88,7 @@ describe("inflow worker SIGKILLed at random moments (serve --no-workers + worker
       "execution-status-dlq": 0,
     });
 
+    expect(loggedErrors(serve)).toEqual([]);
     await stop(worker, "SIGTERM");
     expect(await stop(serve, "SIGTERM"), serve.stderr()).toEqual({ code: 0, signal: null });
   }, 300_000);
