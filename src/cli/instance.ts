@@ -14,12 +14,19 @@ import { createStates, type States } from "../states/engine.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 
+/**
+ * Workflow steps a process takes at once. Steps mostly wait (on the database, on a function's
+ * HTTP calls: ParseFile runs inside its step), so many run at once on one core; with two, a
+ * day's files waited seconds at every step for one to be free.
+ */
+export const DEFAULT_STEP_CONCURRENCY = 16;
+
 export interface InstanceOptions {
   data: string;
   database?: string;
   /** A resource file (inflow.yaml) whose resources are created or updated at start. */
   config?: string;
-  /** Workflow steps taken in parallel by this process. */
+  /** Workflow steps taken in parallel by this process; default DEFAULT_STEP_CONCURRENCY. */
   concurrency?: number;
   /** The pipeline's tuning, over the resource file's `pipeline:` (tests shorten its timeouts). */
   pipeline?: Partial<PipelineSettings>;
@@ -44,7 +51,7 @@ export async function openInstance(options: InstanceOptions, functions: Function
   const queues: Queues = createQueues(store);
   queues.startBackground();
   const states: States = createStates(store, queues, {
-    ...(options.concurrency !== undefined ? { concurrency: options.concurrency } : {}),
+    concurrency: options.concurrency ?? DEFAULT_STEP_CONCURRENCY,
     invoke: functions.invoker(),
     onError: options.onError,
   });

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { setMaxListeners } from "node:events";
 import type { Queues, ReceivedMessage } from "../queues/types.js";
 import type { Store } from "../store/types.js";
 import { batchOutcome } from "./batch-response.js";
@@ -82,6 +83,8 @@ function runMapping(
   const stopping = new AbortController();
   const { signal } = stopping;
   const limit = mapping.maximumConcurrency ?? MAX_CONCURRENCY;
+  // Every poller waits on this signal (a long poll, a back-off): a listener per poller is expected.
+  setMaxListeners(limit + 1, signal);
   const reportItems = mapping.functionResponseTypes.includes(REPORT_BATCH_ITEM_FAILURES);
   const report = (error: unknown) => options.onError?.(error);
   const loops = new Set<Promise<void>>();

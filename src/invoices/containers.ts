@@ -222,6 +222,28 @@ export async function listContainers(db: Queryable, filter: ContainerFilter): Pr
   return pageOf(rows, filter.limit, containerOf);
 }
 
+/**
+ * The containers that reached Done or Error at or after `since` (epoch ms), as they are now: for a
+ * follower of many containers (inflow digitize), which asks what finished since it last looked
+ * instead of reading every container it waits for again.
+ */
+export async function containersFinishedSince(
+  db: Queryable,
+  since: number,
+): Promise<Array<Pick<Container, "id" | "state" | "createdCount" | "error">>> {
+  const rows = await db.query<Pick<ContainerRow, "id" | "state" | "created_count" | "error">>(
+    `SELECT c.id, c.state, c.created_count, c.error FROM container_transitions t JOIN containers c ON c.id = t.container_id
+     WHERE t.at >= $1 AND t.state IN ('Done', 'Error')`,
+    [since],
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    state: row.state,
+    createdCount: row.created_count,
+    ...(row.error !== null ? { error: row.error } : {}),
+  }));
+}
+
 /** Where each of these containers is (ids not found are left out): one query for many, for progress displays. */
 export async function containerProgress(
   db: Queryable,

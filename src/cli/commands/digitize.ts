@@ -2,7 +2,7 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Presets, SingleBar } from "cli-progress";
 import type { Command } from "commander";
-import { containerProgress } from "../../invoices/containers.js";
+import { containerProgress, containersFinishedSince } from "../../invoices/containers.js";
 import { fileTooLarge } from "../../invoices/errors.js";
 import { DEFAULT_TENANT } from "../../invoices/types.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../../server/v1/index.js";
@@ -16,11 +16,20 @@ interface DigitizeOptions {
   json?: boolean;
 }
 
-/** Files read and handed to the pipeline at once: enough to keep the workers busy, few enough to bound memory. */
+/** Files read and handed to the pipeline at once. */
 const SUBMIT_CONCURRENCY = 8;
-/** How often the containers' states are read back. */
+/**
+ * Containers unfinished at once: enough to keep every step of the pipeline busy, few enough that a
+ * file waits behind hundreds, not thousands, at each step.
+ */
+const MAX_IN_FLIGHT = 200;
+/** How often finished containers are looked for. */
 const POLL_MILLIS = 200;
-/** Containers read back per query. */
+/** How far back each look reaches before the previous one: a transition's time is taken before it commits. */
+const LOOK_BACK_MILLIS = 5_000;
+/** How often every container still waited for is read again, whatever the looks found. */
+const SWEEP_MILLIS = 10_000;
+/** Containers read back per query in a sweep. */
 const POLL_BATCH = 500;
 const ERROR_COLUMN_WIDTH = 80;
 
@@ -55,13 +64,11 @@ async function expandFiles(given: readonly string[]): Promise<string[]> {
     const info = await stat(path).catch(() => undefined);
     if (info?.isFile()) files.push(path);
     else if (info?.isDirectory()) {
-      const entries = await readdir(path, { withFileTypes: true });
-      files.push(
-        ...entries
-          .filter((entry) => entry.isFile() && !entry.name.startsWith("."))
-          .map((entry) => join(path, entry.name))
-          .sort(),
-      );
+      const names = (await readdir(path)).filter((name) => !name.startsWith(".")).sort();
+      for (const name of names) {
+        // stat, not the directory entry: a link to a file counts as the file.
+        if ((await stat(join(path, name)).catch(() => undefined))?.isFile()) files.push(join(path, name));
+      }
     } else throw new CliError(`${path}: no such file or directory.`);
   }
   if (files.length === 0) throw new CliError(`No files in ${given.join(", ")}.`);
@@ -153,9 +160,10 @@ function progressBar(total: number, quietStdout: boolean): Progress {
 }
 
 /**
- * Hands every file to the pipeline (a few at a time, so that a thousand files never sit in memory
- * at once) and waits until each container is Done or Error. A file that cannot become a container
- * (empty, too large) is reported as Error with the reason, as the API would refuse it.
+ * Hands the files to the pipeline, keeping at most MAX_IN_FLIGHT containers unfinished at once (so
+ * each file goes through in seconds, and the queues stay short however many files there are), and
+ * waits until each container is Done or Error. A file that cannot become a container (empty, too
+ * large) is reported as Error with the reason, as the API would refuse it.
  */
 export async function digitizeFiles(
   server: RunningServer,
@@ -165,58 +173,72 @@ export async function digitizeFiles(
   const results: DigitizedFile[] = files.map((file) => ({ file, id: null, state: "New", invoices: 0 }));
   const pending = new Map<string, DigitizedFile>();
   let next = 0;
-  const submit = async () => {
-    while (next < files.length) {
-      const row = results[next++]!;
-      try {
-        // Refused unread, as the API refuses such an upload.
-        if ((await stat(row.file)).size > DEFAULT_MAX_FILE_BYTES) throw fileTooLarge(DEFAULT_MAX_FILE_BYTES);
-        const bytes = await readFile(row.file);
-        const { containerId } = await server.pipeline.receive(DEFAULT_TENANT, {
-          name: basename(row.file),
-          bytes,
-          source: "cli",
-        });
-        row.id = containerId;
-        pending.set(containerId, row);
-      } catch (error) {
-        row.state = "Error";
-        row.error = (error as Error).message;
-      }
+  let finished = 0;
+  let invoices = 0;
+  let errors = 0;
+  const finish = (
+    row: DigitizedFile,
+    seen: { state: DigitizedFile["state"]; createdCount: number; error?: string },
+  ) => {
+    row.state = seen.state;
+    row.invoices = seen.createdCount;
+    if (seen.error !== undefined) row.error = seen.error;
+    finished++;
+    invoices += row.invoices;
+    if (row.state === "Error") errors++;
+  };
+  const submit = async (row: DigitizedFile) => {
+    try {
+      // Refused unread, as the API refuses such an upload.
+      if ((await stat(row.file)).size > DEFAULT_MAX_FILE_BYTES) throw fileTooLarge(DEFAULT_MAX_FILE_BYTES);
+      const bytes = await readFile(row.file);
+      const { containerId } = await server.pipeline.receive(DEFAULT_TENANT, {
+        name: basename(row.file),
+        bytes,
+        source: "cli",
+      });
+      row.id = containerId;
+      pending.set(containerId, row);
+    } catch (error) {
+      finish(row, { state: "Error", createdCount: 0, error: (error as Error).message });
     }
   };
-  const submitting = Promise.all(Array.from({ length: SUBMIT_CONCURRENCY }, submit));
-  let submitted = false;
-  void submitting.then(() => {
-    submitted = true;
-  });
-  const counts = () => {
-    let finished = 0;
-    let invoices = 0;
-    let errors = 0;
-    for (const row of results) {
-      if (row.state === "Done" || row.state === "Error") finished++;
-      if (row.state === "Error") errors++;
-      invoices += row.invoices;
+  const refill = async () => {
+    while (next < files.length && pending.size < MAX_IN_FLIGHT) {
+      const batch = results.slice(next, next + Math.min(SUBMIT_CONCURRENCY, MAX_IN_FLIGHT - pending.size));
+      next += batch.length;
+      await Promise.all(batch.map(submit));
     }
-    return { finished, invoices, errors };
+  };
+  const settle = (
+    seen: Array<{ id: string; state: DigitizedFile["state"]; createdCount: number; error?: string }>,
+  ) => {
+    for (const container of seen) {
+      const row = pending.get(container.id);
+      if (!row || (container.state !== "Done" && container.state !== "Error")) continue;
+      pending.delete(container.id);
+      finish(row, container);
+    }
   };
   try {
-    while (!submitted || pending.size > 0) {
+    let lastLook = Date.now();
+    let lastSweep = lastLook;
+    for (await refill(); next < files.length || pending.size > 0; await refill()) {
       await new Promise((resolve) => setTimeout(resolve, POLL_MILLIS));
-      const ids = [...pending.keys()];
-      for (let i = 0; i < ids.length; i += POLL_BATCH) {
-        for (const seen of await containerProgress(server.store, ids.slice(i, i + POLL_BATCH))) {
-          const row = pending.get(seen.id)!;
-          row.state = seen.state;
-          row.invoices = seen.createdCount;
-          if (seen.error !== undefined) row.error = seen.error;
-          if (seen.state === "Done" || seen.state === "Error") pending.delete(seen.id);
+      const now = Date.now();
+      // What finished since the last look (with a margin for transactions that commit after their
+      // time was taken); now and then every container still waited for, in case one slipped past.
+      settle(await containersFinishedSince(server.store, lastLook - LOOK_BACK_MILLIS));
+      lastLook = now;
+      if (now - lastSweep >= SWEEP_MILLIS) {
+        lastSweep = now;
+        const ids = [...pending.keys()];
+        for (let i = 0; i < ids.length; i += POLL_BATCH) {
+          settle(await containerProgress(server.store, ids.slice(i, i + POLL_BATCH)));
         }
       }
-      progress.update(counts());
+      progress.update({ finished, invoices, errors });
     }
-    await submitting;
   } finally {
     progress.stop();
   }

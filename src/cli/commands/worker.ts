@@ -5,7 +5,7 @@ import type { PipelineSettings } from "../../pipeline/settings.js";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
 import { DEFAULT_DATA_DIR } from "../../store/open.js";
 import { CliError } from "../errors.js";
-import { openInstance } from "../instance.js";
+import { DEFAULT_STEP_CONCURRENCY, openInstance } from "../instance.js";
 import { nextShutdownSignal } from "../signals.js";
 
 const DEFAULT_API = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
@@ -13,7 +13,7 @@ const DEFAULT_API = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 export interface WorkerOptions {
   data: string;
   database?: string;
-  concurrency: number;
+  concurrency?: number;
   /** The `inflow serve` whose containers and invoices services the pipeline's functions call; default the local one. */
   api?: string;
   /** A resource file (inflow.yaml) whose resources are created or updated at start. */
@@ -41,7 +41,12 @@ export function registerWorker(program: Command): void {
       parseApiUrl,
       DEFAULT_API,
     )
-    .option("--concurrency <n>", "workflow steps taken in parallel by this process", parseConcurrency, 2)
+    .option(
+      "--concurrency <n>",
+      "workflow steps taken in parallel by this process",
+      parseConcurrency,
+      DEFAULT_STEP_CONCURRENCY,
+    )
     .option("--config <file>", "resource file (inflow.yaml) to create or update resources from at start")
     .action(work);
 }
