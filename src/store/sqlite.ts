@@ -30,6 +30,8 @@ export function openSqlite(dataDir: string): Store {
     db.pragma("journal_mode = WAL");
     db.pragma(`synchronous = ${process.env.INFLOW_SQLITE_SYNC === "FULL" ? "FULL" : "NORMAL"}`);
     db.pragma("busy_timeout = 10000");
+    // A restarted WAL is cut back to this size, so one burst of writes does not keep its disk space.
+    db.pragma("journal_size_limit = 67108864");
     db.pragma("foreign_keys = ON");
   } catch (error) {
     throw new StoreError(`Cannot open the SQLite database ${file}: ${(error as Error).message}`, {
