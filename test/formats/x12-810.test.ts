@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { add, compare, format, multiply, parseDecimal } from "../../src/formats/decimal.js";
 import type { Invoice, Party } from "../../src/formats/invoice.js";
 import { parseJson } from "../../src/formats/json/reader.js";
-import { rng } from "../../src/formats/samples.js";
+import { rng, write810 } from "../../src/formats/samples.js";
 import { isoDate } from "../../src/formats/x12/invoice-810.js";
 import { parseX12 } from "../../src/formats/x12/parse.js";
 import { chunked, codes, collect, corpusFiles, expectedFor, readCorpus } from "./corpus.js";
@@ -149,6 +149,17 @@ describe("X12 810 mapping", () => {
     expect(maersk.invoices).toHaveLength(1);
     expect(maersk.invoices[0]!.currency).toBe("GBP");
     expect(maersk.invoices[0]!.taxes[0]).toMatchObject({ type: "TX", amount: "0" });
+  });
+
+  it("reads the complete invoices of a truncated file and reports, never reads, the one cut off", async () => {
+    const text = [...write810({ seed: 7, invoices: 2, minLines: 3, maxLines: 3 })].join("");
+    const cut = text.slice(0, text.lastIndexOf("TDS"));
+    const whole = await collect(parseX12(Buffer.from(text)));
+    const result = await collect(parseX12(Buffer.from(cut)));
+    expect(result.invoices).toEqual(whole.invoices.slice(0, 1));
+    const incomplete = result.diagnostics.find((d) => d.code === "X12.810.Incomplete")!;
+    expect(incomplete).toMatchObject({ severity: "error", location: { segmentId: "ST" } });
+    expect(incomplete.message).toContain(whole.invoices[1]!.invoiceNumber);
   });
 
   it("reads several sets per group, pipe separators, empty UOM and the CTT hash total", async () => {

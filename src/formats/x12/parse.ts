@@ -80,10 +80,24 @@ export async function* parseX12(source: ByteSource, options: X12Options = {}): A
     setSegment(_set, seg, position) {
       mapper?.segment(seg, position);
     },
-    setEnd() {
+    setEnd(set) {
       const invoice = mapper?.finish();
       mapper = undefined;
-      if (invoice) out.push({ kind: "invoice", invoice });
+      if (!invoice) return;
+      // A set cut off before its SE (a truncated file) lost an unknown part of its lines and
+      // totals: an invoice read from it would carry a wrong total, so it is reported, not read.
+      if (set.truncated) {
+        push(
+          diagnostic(
+            "X12.810.Incomplete",
+            "error",
+            `invoice ${invoice.invoiceNumber || "(no number)"} of transaction set ${set.controlNumber} is incomplete (no SE trailer) and was not read`,
+            { segment: set.st.index, segmentId: "ST" },
+          ),
+        );
+        return;
+      }
+      out.push({ kind: "invoice", invoice });
     },
   };
   yield* runX12(
