@@ -28,7 +28,8 @@ export function failureReason(status: string, error?: string, cause?: string): s
       // Not JSON: the cause is the message.
     }
   }
-  if (error && message) return `${error}: ${message}`;
+  // A parser's message names its code already ("...: fatal X12.InvalidISA: ..."): not said twice.
+  if (error && message) return message.includes(error) ? message : `${error}: ${message}`;
   return error || message || `the execution ended ${status}`;
 }
 

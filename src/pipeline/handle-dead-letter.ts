@@ -43,6 +43,6 @@ export const handleDeadLetter = (deps: { answers: TaskAnswers; queues: Queues })
     const source = sourceQueueOf(record, deps.queues);
     const receives = await receivesOf(record, source, deps.queues);
     throw deadLettered(
-      `dead-lettered: the message to queue ${source} was received ${receives} times without being processed (see ${source}${DEAD_LETTER_SUFFIX})`,
+      `dead-lettered: the message to queue ${source} was received ${receives} times without being processed`,
     );
   });

@@ -28,8 +28,13 @@ export const STATUS_QUEUE = "execution-status";
 
 export const PIPELINE_QUEUES = Object.freeze([...Object.keys(TASK_QUEUES), STATUS_QUEUE]);
 
-/** Dead letters are kept as long as SQS keeps any message, so an operator can look at them or move them back. */
-const DEAD_LETTER_RETENTION_SECONDS = "1209600";
+/**
+ * The longest SQS keeps a message. Dead letters are kept that long, so an operator can look at them
+ * or move them back; so are status events, which are never dead-lettered: one that gave up would
+ * leave its container New or Processing for good behind a failed execution, so a status event is
+ * tried again, every visibility timeout, until the containers service answers.
+ */
+const LONGEST_RETENTION_SECONDS = "1209600";
 
 export interface PipelineTargets {
   queues: Queues;
@@ -91,11 +96,11 @@ export async function installPipeline(targets: PipelineTargets): Promise<string>
   const settings = pipelineSettings(targets.settings);
   const { queues, states, runtime } = targets;
 
-  for (const name of PIPELINE_QUEUES) {
+  for (const name of Object.keys(TASK_QUEUES)) {
     const deadLetterQueue = `${name}${DEAD_LETTER_SUFFIX}`;
     await ensureQueue(queues, deadLetterQueue, {
       VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
-      MessageRetentionPeriod: DEAD_LETTER_RETENTION_SECONDS,
+      MessageRetentionPeriod: LONGEST_RETENTION_SECONDS,
     });
     await ensureQueue(queues, name, {
       VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
@@ -105,6 +110,13 @@ export async function installPipeline(targets: PipelineTargets): Promise<string>
       }),
     });
   }
+
+  await ensureQueue(queues, STATUS_QUEUE, {
+    VisibilityTimeout: String(settings.visibilityTimeoutSeconds),
+    MessageRetentionPeriod: LONGEST_RETENTION_SECONDS,
+  });
+  // Installed by an earlier version with a dead-letter queue: never again.
+  await queues.setQueueAttributes(STATUS_QUEUE, { RedrivePolicy: "" });
 
   registerFunctions(targets, settings);
 
@@ -139,7 +151,6 @@ export async function installPipeline(targets: PipelineTargets): Promise<string>
       BUILT_IN,
     );
   }
-  // Status events have no task to fail: dead-lettered ones wait in execution-status-dlq for an operator.
   await runtime.mappings.declare(
     { queue: STATUS_QUEUE, functionName: "execution-status", ...mapping },
     BUILT_IN,

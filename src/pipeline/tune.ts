@@ -1,6 +1,6 @@
 import type { Queues } from "../queues/types.js";
 import { DEAD_LETTER_SUFFIX } from "./handle-dead-letter.js";
-import { PIPELINE_QUEUES } from "./install.js";
+import { STATUS_QUEUE, TASK_QUEUES } from "./install.js";
 import type { PipelineSettings } from "./settings.js";
 
 /**
@@ -15,12 +15,15 @@ export async function tunePipelineQueues(
 ): Promise<void> {
   const { visibilityTimeoutSeconds, maxReceiveCount } = declared;
   if (visibilityTimeoutSeconds === undefined && maxReceiveCount === undefined) return;
-  for (const name of PIPELINE_QUEUES) {
-    for (const queue of [name, `${name}${DEAD_LETTER_SUFFIX}`]) {
+  const queuesOf = (name: string) =>
+    name === STATUS_QUEUE ? [name] : [name, `${name}${DEAD_LETTER_SUFFIX}`];
+  for (const name of [...Object.keys(TASK_QUEUES), STATUS_QUEUE]) {
+    for (const queue of queuesOf(name)) {
       const attributes: Record<string, string> = {};
       if (visibilityTimeoutSeconds !== undefined)
         attributes.VisibilityTimeout = String(visibilityTimeoutSeconds);
-      if (maxReceiveCount !== undefined && queue === name) {
+      // Status events are never dead-lettered (install.ts says why).
+      if (maxReceiveCount !== undefined && queue === name && name !== STATUS_QUEUE) {
         attributes.RedrivePolicy = JSON.stringify({
           deadLetterTargetArn: queues.arnOf(`${name}${DEAD_LETTER_SUFFIX}`),
           maxReceiveCount,

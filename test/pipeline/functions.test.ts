@@ -284,7 +284,7 @@ describe.each(BACKENDS)("the pipeline functions on %s", (dialect) => {
       status: "FAILED",
       error: "Pipeline.DeadLettered",
       cause:
-        "dead-lettered: the message to queue create-invoice was received 3 times without being processed (see create-invoice-dlq)",
+        "dead-lettered: the message to queue create-invoice was received 3 times without being processed",
     });
   });
 

@@ -4,7 +4,7 @@ import { createFunctions, type Functions } from "../../src/functions/registry.js
 import { createFunctionRuntime, type FunctionRuntime } from "../../src/functions/runtime.js";
 import { DIGITIZE, digitizeDefinition } from "../../src/pipeline/definition.js";
 import { describeFailure } from "../../src/pipeline/failure.js";
-import { installPipeline, PIPELINE_QUEUES } from "../../src/pipeline/install.js";
+import { installPipeline, PIPELINE_QUEUES, STATUS_QUEUE, TASK_QUEUES } from "../../src/pipeline/install.js";
 import { DEFAULT_PIPELINE_SETTINGS } from "../../src/pipeline/settings.js";
 import { createQueues } from "../../src/queues/service.js";
 import type { Queues } from "../../src/queues/types.js";
@@ -96,7 +96,7 @@ describe.each(BACKENDS)("installPipeline on %s", (dialect) => {
 
   it("creates the queues with dead-letter queues, the machine with its status queue, and the mappings", async () => {
     expect(stateMachineArn).toBe(states.machines.arnOf("digitize"));
-    for (const queue of PIPELINE_QUEUES) {
+    for (const queue of Object.keys(TASK_QUEUES)) {
       const attributes = await queues.getQueueAttributes(queue, ["RedrivePolicy"]);
       expect(JSON.parse(attributes.RedrivePolicy!)).toEqual({
         deadLetterTargetArn: queues.arnOf(`${queue}-dlq`),
@@ -104,6 +104,12 @@ describe.each(BACKENDS)("installPipeline on %s", (dialect) => {
       });
       await queues.getQueue(`${queue}-dlq`);
     }
+    // Status events are retried until the service answers, never dead-lettered.
+    expect(
+      await queues.getQueueAttributes(STATUS_QUEUE, ["RedrivePolicy", "MessageRetentionPeriod"]),
+    ).toEqual({
+      MessageRetentionPeriod: "1209600",
+    });
     const machine = await states.machines.byArn(stateMachineArn);
     expect(machine.statusQueue).toBe("execution-status");
     expect(machine.definitionText).toBe(
@@ -226,7 +232,7 @@ describe.each(BACKENDS)("installPipeline on %s", (dialect) => {
       status: "FAILED",
       error: "Pipeline.DeadLettered",
       cause:
-        "dead-lettered: the message to queue create-invoice was received 2 times without being processed (see create-invoice-dlq)",
+        "dead-lettered: the message to queue create-invoice was received 2 times without being processed",
     });
     expect(await describeFailure(states)(executionArnOf("c_twelve"))).toMatchObject({
       status: "SUCCEEDED",

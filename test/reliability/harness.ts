@@ -334,13 +334,7 @@ export async function deadLetters(url: string): Promise<Record<string, number>> 
   const sqs = new SQSClient(clientDefaults(url));
   try {
     const counts: Record<string, number> = {};
-    for (const queue of [
-      "process-file",
-      "create-invoice",
-      "post-invoice-creation",
-      "verify",
-      "execution-status",
-    ]) {
+    for (const queue of ["process-file", "create-invoice", "post-invoice-creation", "verify"]) {
       const dlq = `${queue}-dlq`;
       const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: dlq }));
       const { Attributes = {} } = await sqs.send(

@@ -85,7 +85,6 @@ describe("inflow worker SIGKILLed at random moments (serve --no-workers + worker
       "create-invoice-dlq": 0,
       "post-invoice-creation-dlq": 0,
       "verify-dlq": 0,
-      "execution-status-dlq": 0,
     });
 
     expect(loggedErrors(serve)).toEqual([]);
