@@ -151,15 +151,28 @@ describe("X12 810 mapping", () => {
     expect(maersk.invoices[0]!.taxes[0]).toMatchObject({ type: "TX", amount: "0" });
   });
 
-  it("reads the complete invoices of a truncated file and reports, never reads, the one cut off", async () => {
+  it("never reads an invoice without its SE: a file cut off inside one is fatal, a set cut short by the next one is an error", async () => {
     const text = [...write810({ seed: 7, invoices: 2, minLines: 3, maxLines: 3 })].join("");
-    const cut = text.slice(0, text.lastIndexOf("TDS"));
     const whole = await collect(parseX12(Buffer.from(text)));
-    const result = await collect(parseX12(Buffer.from(cut)));
-    expect(result.invoices).toEqual(whole.invoices.slice(0, 1));
-    const incomplete = result.diagnostics.find((d) => d.code === "X12.810.Incomplete")!;
+    const [first, second] = whole.invoices.map((invoice) => invoice.invoiceNumber);
+
+    const cut = await collect(parseX12(Buffer.from(text.slice(0, text.lastIndexOf("TDS")))));
+    expect(cut.invoices).toEqual(whole.invoices.slice(0, 1));
+    const truncated = cut.diagnostics.find((d) => d.code === "X12.Truncated")!;
+    expect(truncated).toMatchObject({ severity: "fatal", location: { segmentId: "ST" } });
+    expect(truncated.message).toContain(second);
+
+    // The first set's SE is gone, the second set follows: the first invoice is not read.
+    const firstSe = text.indexOf("SE*");
+    const shortened = await collect(
+      parseX12(Buffer.from(text.slice(0, firstSe) + text.slice(text.indexOf("\n", firstSe) + 1))),
+    );
+    expect(shortened.invoices.map((invoice) => [invoice.invoiceNumber, invoice.total])).toEqual(
+      whole.invoices.slice(1).map((invoice) => [invoice.invoiceNumber, invoice.total]),
+    );
+    const incomplete = shortened.diagnostics.find((d) => d.code === "X12.810.Incomplete")!;
     expect(incomplete).toMatchObject({ severity: "error", location: { segmentId: "ST" } });
-    expect(incomplete.message).toContain(whole.invoices[1]!.invoiceNumber);
+    expect(incomplete.message).toContain(first);
   });
 
   it("reads several sets per group, pipe separators, empty UOM and the CTT hash total", async () => {

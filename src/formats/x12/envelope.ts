@@ -60,6 +60,8 @@ export interface SetInfo {
   diagnostics: Diagnostic[];
   /** The set's trailer was missing (set ended by another envelope segment or the end of input). */
   truncated: boolean;
+  /** The input ended inside the set: the file was cut off. */
+  cutOff: boolean;
 }
 
 export interface EnvelopeHandler {
@@ -174,6 +176,7 @@ export function createEnvelope(handler: EnvelopeHandler): Envelope {
     if (!s) return;
     if (!trailer) {
       s.truncated = true;
+      s.cutOff = cause === undefined;
       const where = cause ?? s.st;
       emit(
         s,
@@ -368,6 +371,7 @@ export function createEnvelope(handler: EnvelopeHandler): Envelope {
       lastSegment: seg.index,
       diagnostics: [],
       truncated: false,
+      cutOff: false,
     };
     handler.setStart?.(set);
     const s = set;

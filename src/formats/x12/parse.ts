@@ -84,16 +84,26 @@ export async function* parseX12(source: ByteSource, options: X12Options = {}): A
       const invoice = mapper?.finish();
       mapper = undefined;
       if (!invoice) return;
-      // A set cut off before its SE (a truncated file) lost an unknown part of its lines and
-      // totals: an invoice read from it would carry a wrong total, so it is reported, not read.
+      // A set without its SE lost an unknown part of its lines and totals: an invoice read from it
+      // would carry a wrong total, so it is reported, not read. When the file ends inside it, the
+      // file was cut off in transfer: that is fatal, so the file is fetched again rather than taken
+      // without its last invoice.
       if (set.truncated) {
+        const number = invoice.invoiceNumber || "(no number)";
         push(
-          diagnostic(
-            "X12.810.Incomplete",
-            "error",
-            `invoice ${invoice.invoiceNumber || "(no number)"} of transaction set ${set.controlNumber} is incomplete (no SE trailer) and was not read`,
-            { segment: set.st.index, segmentId: "ST" },
-          ),
+          set.cutOff
+            ? diagnostic(
+                "X12.Truncated",
+                "fatal",
+                `the file ends inside transaction set ${set.controlNumber} (invoice ${number}): it was cut off, and that invoice was not read`,
+                { segment: set.st.index, segmentId: "ST" },
+              )
+            : diagnostic(
+                "X12.810.Incomplete",
+                "error",
+                `invoice ${number} of transaction set ${set.controlNumber} has no SE trailer: it is incomplete and was not read`,
+                { segment: set.st.index, segmentId: "ST" },
+              ),
         );
         return;
       }
