@@ -279,40 +279,34 @@ export async function receiveMessage(
   const waitSeconds = input.waitTimeSeconds ?? queue.config.receiveMessageWaitTimeSeconds;
   const deadline = ctx.now() + waitSeconds * 1000;
 
-  let woken = false;
-  let wake: (() => void) | undefined;
-  const onSignal = () => {
-    woken = true;
-    wake?.();
-  };
-  const stopListening =
-    waitSeconds > 0 ? ctx.store.listen(queueChannel(queue.id), onSignal) : () => undefined;
-  const abort = () => wake?.();
+  if (waitSeconds === 0) {
+    for (;;) {
+      const { messages, cleared } = await receiveOnce(ctx, queue, limit, visibility);
+      if (!cleared) return messages;
+    }
+  }
+  const poll = ctx.longPolls.start(queueChannel(queue.id));
+  const abort = () => poll.interrupt();
   input.signal?.addEventListener("abort", abort);
   closing.addEventListener("abort", abort);
   try {
     for (;;) {
-      woken = false;
+      poll.woken = false;
       const { messages, cleared } = await receiveOnce(ctx, queue, limit, visibility);
       if (cleared) continue;
+      // A full batch may have left more behind: the next sleeper looks too.
+      if (messages.length === limit) poll.passOn();
       const now = ctx.now();
       if (messages.length > 0 || now >= deadline || input.signal?.aborted || closing.aborted) return messages;
       const next = await nextVisibleAt(ctx, queue, now);
-      if (woken) continue;
+      if (poll.woken) continue;
       // An abort that came while we were querying found no sleeper to wake: honour it here.
       if (input.signal?.aborted || closing.aborted) return [];
       const until = Math.min(deadline, next ?? Number.POSITIVE_INFINITY, now + FALLBACK_POLL_MILLIS);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, until - now));
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
+      await poll.sleep(Math.max(0, until - now));
     }
   } finally {
-    stopListening();
+    poll.end();
     input.signal?.removeEventListener("abort", abort);
     closing.removeEventListener("abort", abort);
   }

@@ -8,6 +8,7 @@ import {
 } from "./acknowledge.js";
 import { createCatalog } from "./catalog.js";
 import type { QueueContext } from "./context.js";
+import { createLongPolls } from "./long-polls.js";
 import {
   createQueue,
   deleteQueue,
@@ -55,6 +56,7 @@ export function createQueues(store: Store, options: QueuesOptions = {}): Queues 
     accountId,
     arnOf,
     nameFromArn,
+    longPolls: createLongPolls(store),
   };
 
   const closing = new AbortController();

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import type { Queues, ReceivedMessage } from "../queues/types.js";
 import type { Queryable, Store } from "../store/types.js";
 import { HISTORY_LIMIT, HistoryLimitExceeded, STATES_ERRORS, StatesError } from "./errors.js";
@@ -84,6 +85,8 @@ function callEvent(
  */
 export function createStepWorker(store: Store, queues: Queues, options: WorkerOptions) {
   const stopping = new AbortController();
+  // Each step loop's long poll listens for the stop.
+  setMaxListeners(0, stopping.signal);
   const loops: Promise<void>[] = [];
 
   const executionOf = async (tx: Queryable, message: StepMessage): Promise<number | undefined> => {
