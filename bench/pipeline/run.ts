@@ -76,6 +76,11 @@ export async function main(args: string[], command: string): Promise<void> {
     : [...SYSTEMS];
   const writeDocs = values["no-docs"] ? false : (values.docs ?? systems.length === SYSTEMS.length);
 
+  // The code measured is the one built now, whatever is committed while the benchmark runs.
+  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
+    cwd: ROOT,
+    encoding: "utf8",
+  }).trim();
   process.stderr.write("== building dist/ (the benchmark runs the built inflow command)\n");
   execFileSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "ignore", "inherit"] });
   const day = generatedDay(fileCount);
@@ -104,7 +109,7 @@ export async function main(args: string[], command: string): Promise<void> {
       );
     }
   }
-  const section = renderSection({ command, machine, day, results });
+  const section = renderSection({ command, commit, machine, day, results });
   process.stdout.write(`${section}\n`);
   if (writeDocs) {
     writeDocsSection(DOCS, "## Pipeline", section);
@@ -301,6 +306,7 @@ function lineMatching(child: ChildProcess, pattern: RegExp): Promise<void> {
 
 function renderSection(report: {
   command: string;
+  commit: string;
   machine: Awaited<ReturnType<typeof describeMachine>>;
   day: Day;
   results: Result[];
@@ -318,18 +324,17 @@ function renderSection(report: {
     (f) =>
       `${day.files.filter((file) => file.format === f).length} ${f === "x12" ? "X12 810" : f.toUpperCase()}`,
   );
-  const commit = execFileSync("git", ["rev-parse", "--short", "HEAD"], {
-    cwd: ROOT,
-    encoding: "utf8",
-  }).trim();
   return `## Pipeline
 
 A production day through the whole digitize pipeline (issue 6), measured by \`bench/pipeline/\`: ${fmt(day.files.length)} generated supplier
 files (${formats.join(", ")}; 1 to 10 invoices of 5 to 30 lines each, ${fmt(day.invoices)} invoices, ${fmt(day.bytes / 1e6, 1)} MB) become
 containers, each runs the \`digitize\` state machine (SetFileAsProcessing, ParseFile, the CreateInvoices Map with two queue
 tasks per invoice, Verify), and every container must end Done with the invoices its file holds. Latency is from a container's
-receipt to its Done; files are handed in ${UPLOAD_CONCURRENCY} at a time, so late files wait behind early ones. Peak RSS is each process's own
-(MiB; serve + workers for PostgreSQL). No peer: nothing else runs this pipeline; the target is the issue's.
+receipt to its Done. \`inflow digitize\` hands a file in whenever fewer than 200 containers are unfinished, so its latency is a
+file's own time in the pipeline; on PostgreSQL the files are uploaded through \`POST /v1/files\` as fast as the API takes them
+(8 at a time), so most wait behind the rest of the day and the latency is about the whole run. Peak RSS is each process's own
+(MiB; serve + workers for PostgreSQL). On this 2-core machine a second worker adds no speed: PostgreSQL and the serve process
+share the same two cores. No peer: nothing else runs this pipeline; the target is the issue's.
 
 | Setup | Wall time | Files/s | Invoices/s | Latency p50 | Latency p99 | Peak RSS (MiB) |
 | --- | ---: | ---: | ---: | ---: | ---: | ---: |
@@ -349,7 +354,7 @@ Issue 6: the day in under 5 minutes on SQLite (>= ${TARGET_INVOICES_PER_SECOND} 
 ${report.command}
 \`\`\`
 
-Inflow code measured: commit ${commit}. Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.platform}, Node.js ${machine.node}, ${machine.postgres} (same machine, \`${redactUrl(databaseUrl())}\`, default settings), SQLite ${machine.sqlite} (WAL, \`synchronous=NORMAL\`). Date: ${machine.date}.
+Inflow code measured: commit ${report.commit}. Machine: ${machine.cpus} CPUs (${machine.cpuModel}), ${machine.platform}, Node.js ${machine.node}, ${machine.postgres} (same machine, \`${redactUrl(databaseUrl())}\`, default settings), SQLite ${machine.sqlite} (WAL, \`synchronous=NORMAL\`). Date: ${machine.date}.
 1-minute load average before each run: ${results.map((r) => fmt(r.load, 1)).join(", ")}; CPUs busy just before: ${results.map((r) => `${fmt(r.busyBefore * 100)} %`).join(", ")}.
 `;
 }
