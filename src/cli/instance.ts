@@ -1,5 +1,6 @@
 import { applyResources, describeApplied, registerFunctions } from "../config/apply.js";
 import { loadResourceFile } from "../config/load.js";
+import { FunctionsError } from "../functions/errors.js";
 import type { Functions } from "../functions/registry.js";
 import { createFunctionRuntime, type FunctionRuntime, isFunctionFailure } from "../functions/runtime.js";
 import { serviceKey } from "../invoices/service-key.js";
@@ -8,11 +9,13 @@ import { DIGITIZE } from "../pipeline/definition.js";
 import { installPipeline } from "../pipeline/install.js";
 import type { PipelineSettings } from "../pipeline/settings.js";
 import { tunePipelineQueues } from "../pipeline/tune.js";
+import { QueueError } from "../queues/errors.js";
 import { createQueues } from "../queues/service.js";
 import type { Queues } from "../queues/types.js";
 import { createStates, type States } from "../states/engine.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
+import { CliError } from "./errors.js";
 
 /**
  * Workflow steps a process takes at once. Steps mostly wait (on the database, on a function's
@@ -89,15 +92,23 @@ export async function openInstance(options: InstanceOptions, functions: Function
      */
     async install(apiUrl: string): Promise<string | undefined> {
       const settings = { ...resourceFile?.resources.pipeline, ...options.pipeline };
-      await tunePipelineQueues(queues, settings);
-      await installPipeline({
-        queues,
-        states,
-        runtime,
-        functions,
-        api: { url: apiUrl, serviceKey: await serviceKey(store) },
-        settings,
-      });
+      try {
+        await tunePipelineQueues(queues, settings);
+        await installPipeline({
+          queues,
+          states,
+          runtime,
+          functions,
+          api: { url: apiUrl, serviceKey: await serviceKey(store) },
+          settings,
+        });
+      } catch (error) {
+        // A setting the queues or mappings refuse (a function timeout over the visibility timeout).
+        if (error instanceof FunctionsError || error instanceof QueueError) {
+          throw new CliError(`Cannot install the digitize pipeline with these settings: ${error.message}`);
+        }
+        throw error;
+      }
       if (!resourceFile) return undefined;
       const applied = await applyResources(resourceFile, { queues, states, runtime });
       return describeApplied(resourceFile, applied);
