@@ -16,6 +16,7 @@ import { createStates, type States } from "../states/engine.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { CliError } from "./errors.js";
+import { storeOf } from "./storage-options.js";
 
 /**
  * Workflow steps a process takes at once. Steps mostly wait (on the database, on a function's
@@ -48,9 +49,7 @@ export interface InstanceOptions {
 export async function openInstance(options: InstanceOptions, functions: Functions) {
   const resourceFile = options.config ? await loadResourceFile(options.config) : undefined;
   if (resourceFile) await registerFunctions(resourceFile, functions);
-  const store: Store = await openStore(
-    options.database ? { databaseUrl: options.database } : { dataDir: options.data },
-  );
+  const store: Store = await openStore(storeOf(options));
   const queues: Queues = createQueues(store);
   queues.startBackground();
   const states: States = createStates(store, queues, {

@@ -1,4 +1,4 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { ResourceFileError } from "../../config/errors.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
 import type { PipelineStarter } from "../../invoices/starter.js";
@@ -6,12 +6,12 @@ import { describeFailure } from "../../pipeline/failure.js";
 import type { PipelineSettings } from "../../pipeline/settings.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../../server/v1/index.js";
-import { DEFAULT_DATA_DIR } from "../../store/open.js";
 import type { Store } from "../../store/types.js";
 import { seedDemo } from "../demo.js";
 import { CliError } from "../errors.js";
 import { openInstance, selfUrl } from "../instance.js";
 import { nextShutdownSignal } from "../signals.js";
+import { withStorageOptions } from "../storage-options.js";
 
 export interface ServeOptions {
   data: string;
@@ -30,17 +30,9 @@ export interface ServeOptions {
 }
 
 export function registerServe(program: Command): void {
-  program
-    .command("serve")
+  withStorageOptions(program.command("serve"))
     .description(
       "Run Inflow in one process: the containers and invoices API (/v1), the AWS endpoints (SQS, Step Functions, Lambda), the digitize pipeline's workers and the queues' background work.",
-    )
-    .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
-    .addOption(
-      new Option(
-        "--database <url>",
-        "PostgreSQL URL instead of SQLite (postgres://...; ?schema=NAME)",
-      ).conflicts("data"),
     )
     .option("--host <host>", "address to listen on", DEFAULT_HOST)
     .option("--port <port>", "port to listen on (0: any free port)", parsePort, DEFAULT_PORT)

@@ -1,35 +1,23 @@
-import { type Command, Option } from "commander";
+import type { Command } from "commander";
 import { createApiKey, listApiKeys, revokeApiKey } from "../../invoices/api-keys.js";
 import { InvoicesError } from "../../invoices/errors.js";
 import { createTenant, listTenants } from "../../invoices/tenants.js";
-import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
+import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/types.js";
 import { CliError } from "../errors.js";
 import { table, time, write, writeJson } from "../output.js";
+import { type StorageOptions, storeOf, withStorageOptions } from "../storage-options.js";
 
-interface StoreOptions {
-  data: string;
-  database?: string;
+interface StoreOptions extends StorageOptions {
   json?: boolean;
 }
 
 /** Tenants and their API keys are kept in the database: these commands open it directly, as an administrator. */
-function withStoreOptions(command: Command): Command {
-  return command
-    .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
-    .addOption(
-      new Option(
-        "--database <url>",
-        "PostgreSQL URL instead of SQLite (postgres://...; ?schema=NAME)",
-      ).conflicts("data"),
-    )
-    .option("--json", "print JSON instead of a table");
-}
+const withStoreOptions = (command: Command): Command =>
+  withStorageOptions(command).option("--json", "print JSON instead of a table");
 
 async function withStore<T>(options: StoreOptions, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(
-    options.database ? { databaseUrl: options.database } : { dataDir: options.data },
-  );
+  const store = await openStore(storeOf(options));
   try {
     return await work(store);
   } catch (error) {

@@ -1,12 +1,12 @@
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, InvalidArgumentError } from "commander";
 import { ResourceFileError } from "../../config/errors.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
 import type { PipelineSettings } from "../../pipeline/settings.js";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
-import { DEFAULT_DATA_DIR } from "../../store/open.js";
 import { CliError } from "../errors.js";
 import { DEFAULT_STEP_CONCURRENCY, openInstance } from "../instance.js";
 import { nextShutdownSignal } from "../signals.js";
+import { withStorageOptions } from "../storage-options.js";
 
 const DEFAULT_API = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
@@ -23,17 +23,9 @@ export interface WorkerOptions {
 }
 
 export function registerWorker(program: Command): void {
-  program
-    .command("worker")
+  withStorageOptions(program.command("worker"))
     .description(
       "Run only the workers: workflow steps, the digitize pipeline's functions and the queues' background work, no HTTP. Start any number against one PostgreSQL database.",
-    )
-    .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
-    .addOption(
-      new Option(
-        "--database <url>",
-        "PostgreSQL URL instead of SQLite (postgres://...; ?schema=NAME)",
-      ).conflicts("data"),
     )
     .option(
       "--api <url>",

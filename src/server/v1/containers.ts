@@ -10,6 +10,7 @@ import {
   containerDetailSchema,
   containerSummarySchema,
   errorResponses,
+  fileResponse,
   idParams,
   pagingQuery,
   timeQuery,
@@ -122,16 +123,7 @@ export async function containerRoutes(app: FastifyInstance, options: ContainerRo
         params: idParams,
         response: errorResponses,
       },
-      config: {
-        openapi: {
-          responses: {
-            200: {
-              description: "The file.",
-              content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
-            },
-          },
-        },
-      },
+      config: fileResponse,
     },
     async (request, reply) => {
       const container = await getContainer(store, request.params.id, tenantScope(principalOf(request)));

@@ -11,7 +11,7 @@ import type { ExecutionDescription } from "../../states/executions.js";
 import type { Store } from "../../store/types.js";
 import { forbidden, principalOf } from "./auth.js";
 import { sendFile } from "./containers.js";
-import { errorResponses, idParams } from "./schemas.js";
+import { errorResponses, fileResponse, idParams } from "./schemas.js";
 
 /** Parsed invoices of a big file arrive in one request. */
 export const PARSED_BODY_LIMIT = 256 * 1024 * 1024;
@@ -72,16 +72,7 @@ export async function pipelineRoutes(app: FastifyInstance, options: PipelineRout
         params: idParams,
         response: errorResponses,
       },
-      config: {
-        openapi: {
-          responses: {
-            200: {
-              description: "The file.",
-              content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
-            },
-          },
-        },
-      },
+      config: fileResponse,
     },
     async (request, reply) => {
       const container = await getContainer(store, request.params.id);

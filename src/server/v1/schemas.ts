@@ -158,3 +158,15 @@ export const timeQuery = {
 
 /** Every route answers its failures in one shape. */
 export const errorResponses = { "4xx": errorSchema, "5xx": errorSchema } as const;
+
+/** A route that answers with a file's bytes, as the OpenAPI document describes it. */
+export const fileResponse = {
+  openapi: {
+    responses: {
+      200: {
+        description: "The file.",
+        content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } },
+      },
+    },
+  },
+};
