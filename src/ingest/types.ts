@@ -1,0 +1,101 @@
+/**
+ * Ingestion: how supplier files arrive and become containers.
+ *
+ * Glossary
+ * - Source: a tenant's named place files arrive at (`acme-drop`), with its kind, settings,
+ *   schedule and the record of its polls (last poll time, files taken, last error).
+ * - Kind: what a source is: `folder` (a local drop directory) today; `ftp`, `ftps`, `sftp` and
+ *   `email` plug in as more kinds, each a transport.
+ * - Transport: what a kind implements (`transport.ts`): list the files there, fetch one's bytes
+ *   within a size limit, remove one, move one to an archive directory.
+ * - Poll: one pass over a source (`poll.ts`): list, filter by the pattern, skip what was taken,
+ *   fetch the rest, hand each to the pipeline as a container, remember it, then apply the
+ *   after-action. Scheduled polls run the same `pollSource`.
+ * - Taken file: a file a poll made a container of (or found to be the same bytes as one), remembered
+ *   by path, size and modification time and by SHA-256 (`taken.ts`), so a re-poll never makes a
+ *   second container, even of the same bytes under another name.
+ * - After-action: what happens to a taken file at the source: `keep` (it stays, remembered as
+ *   taken), `delete`, or `move` into the source's archive directory.
+ */
+
+export const SOURCE_KINDS = Object.freeze(["folder"] as const);
+export type SourceKind = (typeof SOURCE_KINDS)[number];
+
+export const AFTER_ACTIONS = Object.freeze(["keep", "delete", "move"] as const);
+export type AfterAction = (typeof AFTER_ACTIONS)[number];
+
+/** The largest file a source takes unless its settings say otherwise (what `POST /v1/files` takes). */
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
+/** What every kind's settings have: which files, how large, and what happens to them once taken. */
+export interface CommonSettings {
+  /** A glob on the file name (not a path): `*.edi`, `inv-??.{csv,json}`; default every file. */
+  pattern?: string;
+  after: AfterAction;
+  /** Where `move` puts taken files; for a folder, absolute or relative to its path. */
+  archive?: string;
+  /** Files larger than this are not taken (an error on the source); default DEFAULT_MAX_FILE_BYTES. */
+  maxFileBytes?: number;
+}
+
+export interface FolderSettings extends CommonSettings {
+  /** The drop directory; only its own files are taken, not its subdirectories'. */
+  path: string;
+}
+
+/** Settings per kind; ftp/sftp/email add theirs here. */
+export interface SettingsByKind {
+  folder: FolderSettings;
+}
+export type SourceSettings = SettingsByKind[SourceKind];
+
+export interface Source {
+  tenantId: string;
+  name: string;
+  kind: SourceKind;
+  settings: SourceSettings;
+  /** `rate(...)` or `cron(...)` (the functions' schedule expressions, in UTC); none: polled on demand only. */
+  schedule?: string;
+  enabled: boolean;
+  createdAt: number;
+  /** When the last poll ended (epoch ms). */
+  lastPollAt?: number;
+  /** Files taken over the source's life. */
+  filesTaken: number;
+  /** Why the last poll failed, or which of its files did; cleared by a poll without errors. */
+  lastError?: string;
+}
+
+/**
+ * What ingestion refuses, as the invoices domain's errors are shaped: `name` the stable code,
+ * `status` the HTTP status an API answers with.
+ */
+export class SourceError extends Error {
+  override readonly name: string;
+  readonly status: number;
+
+  constructor(name: string, message: string, status: number) {
+    super(message);
+    this.name = name;
+    this.status = status;
+  }
+}
+
+export const invalidSource = (message: string) => new SourceError("InvalidSource", message, 400);
+export const sourceNotFound = (tenantId: string, name: string) =>
+  new SourceError("SourceNotFound", `No source ${name} for tenant ${tenantId}.`, 404);
+export const sourceExists = (tenantId: string, name: string) =>
+  new SourceError("SourceExists", `Tenant ${tenantId} already has a source ${name}.`, 409);
+export const unsafeFileName = (name: string) =>
+  new SourceError(
+    "UnsafeFileName",
+    // As JSON, so control characters in the name stay visible and harmless in a log or a table.
+    `Refused the file name ${JSON.stringify(name)}: it could escape its directory or is not a plain file name.`,
+    400,
+  );
+export const sourceFileTooLarge = (name: string, size: number, limit: number) =>
+  new SourceError(
+    "FileTooLarge",
+    `${name}: ${size} bytes exceeds the source's limit of ${limit} bytes.`,
+    413,
+  );
