@@ -6,6 +6,7 @@ import { registerExecutions } from "./commands/executions.js";
 import { registerFunctions } from "./commands/functions.js";
 import { registerParse } from "./commands/parse.js";
 import { registerQueues } from "./commands/queues.js";
+import { registerSecrets } from "./commands/secrets.js";
 import { registerServe } from "./commands/serve.js";
 import { registerTenants } from "./commands/tenants.js";
 import { registerWorker } from "./commands/worker.js";
@@ -23,6 +24,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerExecutions,
   registerFunctions,
   registerTenants,
+  registerSecrets,
 ];
 
 const program = new Command("inflow")

@@ -1,0 +1,43 @@
+/**
+ * What ingestion refuses, as typed values in the shape of the invoices domain's errors: `name` is
+ * the stable code an HTTP API answers with and `status` its HTTP status.
+ *
+ * No message here ever carries a secret's value or the master key: callers pass names, paths and
+ * sizes only.
+ */
+export class IngestError extends Error {
+  override readonly name: string;
+  readonly status: number;
+
+  constructor(name: string, message: string, status: number) {
+    super(message);
+    this.name = name;
+    this.status = status;
+  }
+}
+
+export const invalidSecretName = (name: string) =>
+  new IngestError(
+    "InvalidSecretName",
+    // The name is shown as JSON so control characters in a wrong one stay visible and harmless.
+    `Invalid secret name ${JSON.stringify(name.length > 160 ? `${name.slice(0, 160)}…` : name)}: use 1 to 128 of A-Za-z0-9_.-/.`,
+    400,
+  );
+
+export const invalidSecretValue = (name: string, why: string) =>
+  new IngestError("InvalidSecretValue", `Secret ${name} not stored: ${why}`, 400);
+
+export const secretNotFound = (name: string) => new IngestError("SecretNotFound", `No secret ${name}.`, 404);
+
+export const secretWrongMasterKey = (name: string, storedKeyId: string, loadedKeyId: string) =>
+  new IngestError(
+    "SecretWrongMasterKey",
+    `Secret ${name} was encrypted under master key ${storedKeyId}, but the master key loaded is ${loadedKeyId}: ` +
+      "use the master key it was stored with (INFLOW_MASTER_KEY or the key file), or set the secret again.",
+    500,
+  );
+
+export const secretUndecryptable = (name: string, why: string) =>
+  new IngestError("SecretUndecryptable", `Secret ${name} cannot be decrypted: ${why}`, 500);
+
+export const masterKeyError = (message: string) => new IngestError("MasterKeyError", message, 500);
