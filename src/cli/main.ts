@@ -8,6 +8,7 @@ import { registerParse } from "./commands/parse.js";
 import { registerQueues } from "./commands/queues.js";
 import { registerSecrets } from "./commands/secrets.js";
 import { registerServe } from "./commands/serve.js";
+import { registerSources } from "./commands/sources.js";
 import { registerTenants } from "./commands/tenants.js";
 import { registerWorker } from "./commands/worker.js";
 import { exitWithError } from "./errors.js";
@@ -25,6 +26,7 @@ const COMMANDS: ReadonlyArray<(program: Command) => void> = [
   registerFunctions,
   registerTenants,
   registerSecrets,
+  registerSources,
 ];
 
 const program = new Command("inflow")

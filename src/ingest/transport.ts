@@ -63,7 +63,7 @@ export function checkFileName(name: string): string {
  * (it prints an ExperimentalWarning to stderr on first use, and does not exist before 20.17 while
  * Inflow runs on 20.12 and later), and the glob libraries in node_modules (picomatch) come only
  * with the development tools, not with an installed Inflow. Tests hold this to `matchesGlob` on
- * the patterns both accept.
+ * patterns without `\` (which it does not take as an escape).
  */
 export function compileGlob(pattern: string): (name: string) => boolean {
   if (typeof pattern !== "string" || pattern.length === 0 || pattern.length > 256 || pattern.includes("/")) {

@@ -1,0 +1,259 @@
+import { resolve } from "node:path";
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { type PollReport, pollSource } from "../../ingest/poll.js";
+import { addSource, listSources, removeSource } from "../../ingest/sources.js";
+import { AFTER_ACTIONS, SourceError } from "../../ingest/types.js";
+import { containerProgress } from "../../invoices/containers.js";
+import { InvoicesError } from "../../invoices/errors.js";
+import { DEFAULT_TENANT } from "../../invoices/types.js";
+import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
+import type { Store } from "../../store/types.js";
+import { CliError } from "../errors.js";
+import { table, time, truncate, write, writeJson } from "../output.js";
+import { startServer } from "./serve.js";
+
+interface SourceOptions {
+  data: string;
+  database?: string;
+  json?: boolean;
+  tenant: string;
+}
+
+interface AddOptions extends SourceOptions {
+  kind: string;
+  path?: string;
+  pattern?: string;
+  after: string;
+  archive?: string;
+  schedule?: string;
+  maxFileBytes?: number;
+  disabled?: boolean;
+}
+
+/** How often `poll` looks at the containers it made until each is Done or Error. */
+const WAIT_MILLIS = 200;
+const ERROR_COLUMN_WIDTH = 80;
+
+/** Sources live in the database: these commands open it directly, as `inflow tenants` does. */
+function withOptions(command: Command): Command {
+  return command
+    .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
+    .addOption(
+      new Option(
+        "--database <url>",
+        "PostgreSQL URL instead of SQLite (postgres://...; ?schema=NAME)",
+      ).conflicts("data"),
+    )
+    .option("--tenant <id>", "the tenant the source belongs to", DEFAULT_TENANT)
+    .option("--json", "print JSON instead of a table");
+}
+
+const storeOptions = (options: SourceOptions) =>
+  options.database ? { databaseUrl: options.database } : { dataDir: options.data };
+
+/** Mistakes the user can fix (a wrong name, a missing directory) are printed as plain messages. */
+const plain = (error: unknown) =>
+  error instanceof SourceError || error instanceof InvoicesError ? new CliError(error.message) : error;
+
+async function withStore<T>(options: SourceOptions, work: (store: Store) => Promise<T>): Promise<T> {
+  const store = await openStore(storeOptions(options));
+  try {
+    return await work(store);
+  } catch (error) {
+    throw plain(error);
+  } finally {
+    await store.close();
+  }
+}
+
+export function registerSources(program: Command): void {
+  const sources = program
+    .command("sources")
+    .description(
+      "Sources: where a tenant's supplier files arrive (a drop folder today; FTP, SFTP and email to come). A poll makes a container of each new file.",
+    );
+
+  withOptions(
+    sources
+      .command("add")
+      .description("Add a source.")
+      .argument("<name>", "1 to 64 of A-Za-z0-9_.-")
+      .requiredOption("--kind <kind>", "folder")
+      .option("--path <dir>", "folder: the drop directory")
+      .option("--pattern <glob>", "take only file names matching this glob, e.g. '*.edi' or '*.{csv,json}'")
+      .addOption(
+        new Option("--after <action>", "what happens to a taken file").choices(AFTER_ACTIONS).default("keep"),
+      )
+      .option("--archive <dir>", "with --after move: where taken files go (relative: inside the folder)")
+      .option("--schedule <expression>", 'when to poll: "rate(5 minutes)" or "cron(0 6 * * ? *)", in UTC')
+      .option("--max-file-bytes <n>", "refuse files larger than this", parseBytes)
+      .option("--disabled", "add it disabled (not polled on its schedule)"),
+  ).action((name: string, options: AddOptions) =>
+    withStore(options, async (store) => {
+      const source = await addSource(store, {
+        tenantId: options.tenant,
+        name,
+        kind: options.kind,
+        settings: {
+          ...(options.path !== undefined ? { path: resolve(options.path) } : {}),
+          ...(options.pattern !== undefined ? { pattern: options.pattern } : {}),
+          after: options.after,
+          ...(options.archive !== undefined ? { archive: options.archive } : {}),
+          ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+        },
+        ...(options.schedule !== undefined ? { schedule: options.schedule } : {}),
+        ...(options.disabled ? { enabled: false } : {}),
+      });
+      if (options.json) await writeJson(source);
+      else await write(`Added source ${name} (${source.kind}) for tenant ${source.tenantId}\n`);
+    }),
+  );
+
+  withOptions(
+    sources.command("ls").description("List the sources: settings, last poll, files taken, last error."),
+  )
+    .option("--all-tenants", "every tenant's sources")
+    .action((options: SourceOptions & { allTenants?: boolean }) =>
+      withStore(options, async (store) => {
+        const rows = await listSources(store, options.allTenants ? undefined : options.tenant);
+        if (options.json) return writeJson(rows);
+        await write(
+          table(rows, [
+            { header: "TENANT", value: (row) => row.tenantId },
+            { header: "NAME", value: (row) => row.name },
+            { header: "KIND", value: (row) => row.kind },
+            { header: "WHERE", value: (row) => row.settings.path },
+            { header: "PATTERN", value: (row) => row.settings.pattern ?? "*" },
+            { header: "AFTER", value: (row) => row.settings.after },
+            { header: "SCHEDULE", value: (row) => (row.enabled ? (row.schedule ?? "-") : "disabled") },
+            {
+              header: "LAST POLL",
+              value: (row) => time(row.lastPollAt ? new Date(row.lastPollAt) : undefined),
+            },
+            { header: "TAKEN", value: (row) => String(row.filesTaken), align: "right" },
+            { header: "LAST ERROR", value: (row) => truncate(row.lastError ?? "", ERROR_COLUMN_WIDTH) },
+          ]),
+        );
+      }),
+    );
+
+  withOptions(
+    sources
+      .command("test")
+      .description("List a source's files and what a poll would do with each, taking nothing.")
+      .argument("<name>", "the source"),
+  ).action((name: string, options: SourceOptions) =>
+    withStore(options, async (store) => {
+      // Nothing is received: a pipeline that refuses every file makes sure of it.
+      const pipeline = {
+        receive: () => Promise.reject(new Error("sources test takes nothing")),
+      };
+      const report = await pollSource({ store, pipeline }, options.tenant, name, { take: false });
+      await printReport(report, options.json === true);
+      if (report.error !== undefined) process.exitCode = 1;
+    }),
+  );
+
+  withOptions(
+    sources
+      .command("poll")
+      .description(
+        "Poll a source once now, through the digitize pipeline in this process, and wait for the containers it made.",
+      )
+      .argument("<name>", "the source"),
+  ).action(async (name: string, options: SourceOptions) => {
+    const server = await startServer({
+      data: options.data,
+      ...(options.database !== undefined ? { database: options.database } : {}),
+      host: "127.0.0.1",
+      port: 0,
+    });
+    let report: PollReport;
+    try {
+      report = await pollSource(server, options.tenant, name).catch((error) => {
+        throw plain(error);
+      });
+      await waitForContainers(server.store, report);
+    } finally {
+      await server.close();
+    }
+    await printReport(report, options.json === true);
+    const failed =
+      report.error !== undefined ||
+      (report.files as PolledWithState[]).some((file) => file.status === "error" || file.state === "Error");
+    if (failed) process.exitCode = 1;
+  });
+
+  withOptions(
+    sources
+      .command("rm")
+      .description("Remove a source and its memory of the files it took (its containers stay).")
+      .argument("<name>", "the source"),
+  ).action((name: string, options: SourceOptions) =>
+    withStore(options, async (store) => {
+      if (!(await removeSource(store, options.tenant, name))) {
+        throw new CliError(`No source ${name} for tenant ${options.tenant}.`);
+      }
+      if (options.json) await writeJson({ tenant: options.tenant, name, removed: true });
+      else await write(`Removed source ${name}\n`);
+    }),
+  );
+}
+
+type PolledWithState = PollReport["files"][number] & { state?: string; invoices?: number };
+
+/** Waits until every container the poll made is Done or Error, and notes each one's end on its file. */
+async function waitForContainers(store: Store, report: PollReport): Promise<void> {
+  const files = report.files as PolledWithState[];
+  const waiting = new Map(
+    files
+      .filter((file) => file.status === "taken" && file.containerId)
+      .map((file) => [file.containerId!, file]),
+  );
+  while (waiting.size > 0) {
+    await new Promise((resolve) => setTimeout(resolve, WAIT_MILLIS));
+    for (const container of await containerProgress(store, [...waiting.keys()])) {
+      if (container.state !== "Done" && container.state !== "Error") continue;
+      const file = waiting.get(container.id)!;
+      waiting.delete(container.id);
+      file.state = container.state;
+      file.invoices = container.createdCount;
+      if (container.error !== undefined) file.error = container.error;
+    }
+  }
+}
+
+async function printReport(report: PollReport, json: boolean): Promise<void> {
+  if (json) return writeJson(report);
+  if (report.error !== undefined) await write(`Source ${report.source}: ${report.error}\n`);
+  const files = report.files as PolledWithState[];
+  if (files.length > 0) {
+    await write(
+      table(files, [
+        { header: "FILE", value: (row) => row.name },
+        { header: "SIZE", value: (row) => String(row.size), align: "right" },
+        { header: "STATUS", value: (row) => row.status },
+        { header: "STATE", value: (row) => row.state ?? "-" },
+        {
+          header: "INVOICES",
+          value: (row) => (row.invoices !== undefined ? String(row.invoices) : "-"),
+          align: "right",
+        },
+        { header: "CONTAINER", value: (row) => row.containerId ?? "-" },
+        { header: "ERROR", value: (row) => truncate(row.error ?? "", ERROR_COLUMN_WIDTH) },
+      ]),
+    );
+  }
+  const listed = report.files.length;
+  await write(
+    `${listed} file${listed === 1 ? "" : "s"} listed, ${report.taken} taken${report.ignored > 0 ? `, ${report.ignored} not matching the pattern` : ""}\n`,
+  );
+}
+
+function parseBytes(value: string): number {
+  const bytes = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(bytes) || bytes < 1) {
+    throw new InvalidArgumentError("expected a number of bytes, at least 1.");
+  }
+  return bytes;
+}
