@@ -45,7 +45,8 @@ export function createFolderTransport(settings: Pick<FolderSettings, "path">): T
     },
 
     async remove(entry) {
-      await unlink(pathOf(entry));
+      // Already gone (another poll of the source removed it): what was asked for is done.
+      await unlink(pathOf(entry)).catch(ignoreMissing);
     },
 
     async move(entry, archiveDir) {
@@ -56,8 +57,11 @@ export function createFolderTransport(settings: Pick<FolderSettings, "path">): T
       try {
         await rename(from, to);
       } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code;
+        // Already gone: another poll of the source moved it.
+        if (code === "ENOENT" && !(await lstat(from).catch(() => undefined))) return;
         // Another file system: copy, then delete.
-        if ((error as NodeJS.ErrnoException).code !== "EXDEV") throw error;
+        if (code !== "EXDEV") throw error;
         await copyFile(from, to);
         await unlink(from);
       }
@@ -65,6 +69,10 @@ export function createFolderTransport(settings: Pick<FolderSettings, "path">): T
 
     async close() {},
   };
+}
+
+function ignoreMissing(error: unknown): void {
+  if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
 }
 
 /** `name` in `dir`, or `name` with `-1`, `-2`, ... before its extension when that is taken. */

@@ -67,7 +67,9 @@ export function openTransport(source: Source): Transport {
  * With `take: false` (`inflow sources test`) the source is listed and nothing is fetched, taken,
  * changed or recorded.
  *
- * This is what a scheduler runs for each enabled source whose schedule is due.
+ * This is what a scheduler runs for each enabled source whose schedule is due (it checks
+ * `enabled` and the schedule; a poll asked for by name runs whatever they say). Two polls of one
+ * source at once make no container twice (the content hash is claimed first), but each fetches.
  */
 export async function pollSource(
   deps: PollDeps,

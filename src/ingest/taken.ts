@@ -25,20 +25,33 @@ export async function takenByListing(db: Queryable, source: SourceRef, entry: Re
 }
 
 /**
- * Claims these bytes for a new container: true when no poll of the source took them before;
- * false (and the container that has them, when known) when one did.
+ * A claim whose container was never recorded this long after it was made belongs to a poll that
+ * died between claiming and receiving: a later poll may take the bytes over.
+ */
+export const STALE_CLAIM_MILLIS = 10 * 60_000;
+
+/**
+ * Claims these bytes for a new container: true when no poll of the source took them before (or
+ * its claim went stale); false (and the container that has them, when known) when one did.
  */
 export async function claimHash(
   db: Queryable,
   source: SourceRef,
   sha256: string,
+  now = Date.now(),
 ): Promise<{ claimed: true } | { claimed: false; containerId?: string }> {
   const { changes } = await db.run(
     `INSERT INTO source_hashes (tenant_id, source_name, sha256, container_id, taken_at)
      VALUES ($1, $2, $3, NULL, $4) ON CONFLICT (tenant_id, source_name, sha256) DO NOTHING`,
-    [source.tenantId, source.name, sha256, Date.now()],
+    [source.tenantId, source.name, sha256, now],
   );
   if (changes > 0) return { claimed: true };
+  const takenOver = await db.run(
+    `UPDATE source_hashes SET taken_at = $4
+     WHERE tenant_id = $1 AND source_name = $2 AND sha256 = $3 AND container_id IS NULL AND taken_at < $5`,
+    [source.tenantId, source.name, sha256, now, now - STALE_CLAIM_MILLIS],
+  );
+  if (takenOver.changes > 0) return { claimed: true };
   const [row] = await db.query<{ container_id: string | null }>(
     "SELECT container_id FROM source_hashes WHERE tenant_id = $1 AND source_name = $2 AND sha256 = $3",
     [source.tenantId, source.name, sha256],
