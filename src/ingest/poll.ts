@@ -24,6 +24,8 @@ export type PolledFileStatus =
   | "duplicate"
   /** `test` only: a poll would fetch it. */
   | "new"
+  /** Modified more recently than the source's minimum age: left for a later poll. */
+  | "settling"
   | "error";
 
 export interface PolledFile {
@@ -98,6 +100,10 @@ export async function pollSource(
       if (entry.name.startsWith(".")) continue;
       if (!matches(entry.name)) {
         report.ignored++;
+        continue;
+      }
+      if (Date.now() - entry.mtime < (source.settings.minAgeSeconds ?? 0) * 1000) {
+        report.files.push({ name: entry.name, size: entry.size, status: "settling" });
         continue;
       }
       const file = take

@@ -96,11 +96,19 @@ export function checkSettings(kind: string, settings: Record<string, unknown>): 
   if (typeof maxFileBytes !== "number" || !Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1) {
     throw invalidSource("The size limit must be a whole number of bytes, at least 1.");
   }
+  const minAgeSeconds = settings.minAgeSeconds;
+  if (
+    minAgeSeconds !== undefined &&
+    (typeof minAgeSeconds !== "number" || !Number.isSafeInteger(minAgeSeconds) || minAgeSeconds < 0)
+  ) {
+    throw invalidSource("The minimum age must be a whole number of seconds.");
+  }
   const common = {
     ...(pattern !== undefined ? { pattern: pattern as string } : {}),
     after,
     ...(archive !== undefined ? { archive } : {}),
     maxFileBytes,
+    ...(minAgeSeconds ? { minAgeSeconds } : {}),
   };
   // The only kind so far.
   const path = settings.path;

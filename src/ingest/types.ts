@@ -36,6 +36,11 @@ export interface CommonSettings {
   archive?: string;
   /** Files larger than this are not taken (an error on the source); default DEFAULT_MAX_FILE_BYTES. */
   maxFileBytes?: number;
+  /**
+   * Files modified less than this many seconds ago are left for a later poll: a supplier may still
+   * be writing them. Default 0 (take at once).
+   */
+  minAgeSeconds?: number;
 }
 
 export interface FolderSettings extends CommonSettings {

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -213,6 +213,27 @@ describe.each(BACKENDS)("polling a folder source on %s", (dialect) => {
     expect(polled.files.map((file) => file.status)).toEqual(["error", "error", "error", "error", "taken"]);
     expect(fetched).toEqual(["ok.json"]);
     expect(existsSync(join(dropped, "archive", "ok.json"))).toBe(true);
+  }, 60_000);
+
+  it("leaves a file modified within the minimum age for a later poll", async () => {
+    const dir = folder("settle");
+    writeFileSync(join(dir, "fresh.json"), invoices(13));
+    await addSource(server.store, {
+      tenantId: "default",
+      name: "settle",
+      kind: "folder",
+      settings: { path: dir, minAgeSeconds: 60 },
+    });
+    expect(await pollSource(server, "default", "settle")).toMatchObject({
+      taken: 0,
+      files: [{ name: "fresh.json", status: "settling" }],
+    });
+    const old = new Date(Date.now() - 120_000);
+    utimesSync(join(dir, "fresh.json"), old, old);
+    expect(await pollSource(server, "default", "settle")).toMatchObject({
+      taken: 1,
+      files: [{ name: "fresh.json", status: "taken" }],
+    });
   }, 60_000);
 
   it("shows a missing directory as the source's last error, and a good poll clears it", async () => {

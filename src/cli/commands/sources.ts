@@ -27,6 +27,7 @@ interface AddOptions extends SourceOptions {
   archive?: string;
   schedule?: string;
   maxFileBytes?: number;
+  minAge?: number;
   disabled?: boolean;
 }
 
@@ -87,6 +88,11 @@ export function registerSources(program: Command): void {
       .option("--archive <dir>", "with --after move: where taken files go (relative: inside the folder)")
       .option("--schedule <expression>", 'when to poll: "rate(5 minutes)" or "cron(0 6 * * ? *)", in UTC')
       .option("--max-file-bytes <n>", "refuse files larger than this", parseBytes)
+      .option(
+        "--min-age <seconds>",
+        "leave files modified less than this long ago for a later poll",
+        parseSeconds,
+      )
       .option("--disabled", "add it disabled (not polled on its schedule)"),
   ).action((name: string, options: AddOptions) =>
     withStore(options, async (store) => {
@@ -100,6 +106,7 @@ export function registerSources(program: Command): void {
           after: options.after,
           ...(options.archive !== undefined ? { archive: options.archive } : {}),
           ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
+          ...(options.minAge !== undefined ? { minAgeSeconds: options.minAge } : {}),
         },
         ...(options.schedule !== undefined ? { schedule: options.schedule } : {}),
         ...(options.disabled ? { enabled: false } : {}),
@@ -256,4 +263,12 @@ function parseBytes(value: string): number {
     throw new InvalidArgumentError("expected a number of bytes, at least 1.");
   }
   return bytes;
+}
+
+function parseSeconds(value: string): number {
+  const seconds = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(seconds)) {
+    throw new InvalidArgumentError("expected a whole number of seconds.");
+  }
+  return seconds;
 }
