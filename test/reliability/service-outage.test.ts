@@ -3,7 +3,6 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createQueues } from "../../src/queues/service.js";
 import { createStates } from "../../src/states/engine.js";
 import { createTestDatabase, type TestDatabase } from "../support/backends.js";
-import { runCli } from "../support/instance.js";
 import { clientDefaults } from "../support/listen.js";
 import type { Spawned } from "../support/processes.js";
 import {
