@@ -3,6 +3,7 @@ import { loadResourceFile } from "../config/load.js";
 import { FunctionsError } from "../functions/errors.js";
 import type { Functions } from "../functions/registry.js";
 import { createFunctionRuntime, type FunctionRuntime, isFunctionFailure } from "../functions/runtime.js";
+import { startSourceScheduler } from "../ingest/scheduler.js";
 import { serviceKey } from "../invoices/service-key.js";
 import { createPipelineStarter, type PipelineStarter } from "../invoices/starter.js";
 import { DIGITIZE } from "../pipeline/definition.js";
@@ -32,6 +33,8 @@ export interface InstanceOptions {
   config?: string;
   /** Workflow steps taken in parallel by this process; default DEFAULT_STEP_CONCURRENCY. */
   concurrency?: number;
+  /** False: no scheduled source polls here (a one-shot command that polls or digitizes on its own). */
+  scheduleSources?: boolean;
   /** The pipeline's tuning, over the resource file's `pipeline:` (tests shorten its timeouts). */
   pipeline?: Partial<PipelineSettings>;
   onError(error: unknown): void;
@@ -68,7 +71,9 @@ export async function openInstance(options: InstanceOptions, functions: Function
   });
 
   let workersStarted = false;
+  let sourceScheduler: ReturnType<typeof startSourceScheduler> | undefined;
   const close = async () => {
+    await sourceScheduler?.stop();
     if (workersStarted) {
       await runtime.close();
       await states.close();
@@ -113,10 +118,14 @@ export async function openInstance(options: InstanceOptions, functions: Function
       return describeApplied(resourceFile, applied);
     },
 
+    /** Starts the workflow steps, the functions' pollers and schedules, and the sources' scheduled polls. */
     async startWorkers(): Promise<void> {
       workersStarted = true;
       await states.startWorkers();
       await runtime.start();
+      if (options.scheduleSources !== false) {
+        sourceScheduler = startSourceScheduler({ store, pipeline, onError: options.onError });
+      }
     },
 
     /** Stops the workers (when started), the queues' background work, then closes the database. */

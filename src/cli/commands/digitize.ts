@@ -78,7 +78,12 @@ async function expandFiles(given: readonly string[]): Promise<string[]> {
 async function digitizeCommand(given: string[], options: DigitizeOptions): Promise<number> {
   const files = await expandFiles(given);
   const started = Date.now();
-  const server = await startServer({ data: options.data, host: "127.0.0.1", port: 0 });
+  const server = await startServer({
+    data: options.data,
+    host: "127.0.0.1",
+    port: 0,
+    scheduleSources: false,
+  });
   let results: DigitizedFile[];
   try {
     results = await digitizeFiles(server, files, progressBar(files.length, options.json === true));

@@ -25,6 +25,8 @@ export interface ServeOptions {
   workers?: boolean;
   /** Seed demo containers, and keep a trickle of new ones coming. */
   demo?: boolean;
+  /** False: no scheduled source polls (for one-shot commands that run a server in process). */
+  scheduleSources?: boolean;
   /** The pipeline's tuning (tests shorten its timeouts). */
   pipeline?: Partial<PipelineSettings>;
 }

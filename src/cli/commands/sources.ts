@@ -174,6 +174,8 @@ export function registerSources(program: Command): void {
       ...(options.database !== undefined ? { database: options.database } : {}),
       host: "127.0.0.1",
       port: 0,
+      // This poll only: the scheduled ones are for serve and worker.
+      scheduleSources: false,
     });
     let report: PollReport;
     try {
