@@ -41,3 +41,22 @@ export const secretUndecryptable = (name: string, why: string) =>
   new IngestError("SecretUndecryptable", `Secret ${name} cannot be decrypted: ${why}`, 500);
 
 export const masterKeyError = (message: string) => new IngestError("MasterKeyError", message, 500);
+
+export const invalidSource = (message: string) => new IngestError("InvalidSource", message, 400);
+export const sourceNotFound = (tenantId: string, name: string) =>
+  new IngestError("SourceNotFound", `No source ${name} for tenant ${tenantId}.`, 404);
+export const sourceExists = (tenantId: string, name: string) =>
+  new IngestError("SourceExists", `Tenant ${tenantId} already has a source ${name}.`, 409);
+export const unsafeFileName = (name: string) =>
+  new IngestError(
+    "UnsafeFileName",
+    // As JSON, so control characters in the name stay visible and harmless in a log or a table.
+    `Refused the file name ${JSON.stringify(name)}: it could escape its directory or is not a plain file name.`,
+    400,
+  );
+export const sourceFileTooLarge = (name: string, size: number, limit: number) =>
+  new IngestError(
+    "FileTooLarge",
+    `${name}: ${size} bytes exceeds the source's limit of ${limit} bytes.`,
+    413,
+  );

@@ -1,8 +1,9 @@
 import { createReadStream } from "node:fs";
 import { copyFile, lstat, mkdir, readdir, rename, unlink } from "node:fs/promises";
 import { extname, isAbsolute, join, resolve } from "node:path";
+import { sourceFileTooLarge } from "./errors.js";
 import { checkFileName, type RemoteEntry, type Transport } from "./transport.js";
-import { type FolderSettings, sourceFileTooLarge } from "./types.js";
+import type { FolderSettings } from "./types.js";
 
 /**
  * A local drop directory as a transport. Only the directory's own regular files are listed:

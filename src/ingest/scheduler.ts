@@ -1,5 +1,4 @@
 import { nextFireTime, parseScheduleExpression } from "../functions/schedule-expressions.js";
-import type { Store } from "../store/types.js";
 import { type PollDeps, pollSource } from "./poll.js";
 
 /** How often due sources are looked for: a source's period is rounded up to this. */

@@ -3,19 +3,17 @@ import { parseScheduleExpression } from "../functions/schedule-expressions.js";
 import { tenantNotFound } from "../invoices/errors.js";
 import { tenantExists } from "../invoices/tenants.js";
 import type { Queryable, Store } from "../store/types.js";
+import { invalidSource, sourceExists, sourceNotFound } from "./errors.js";
 import { forgetTaken } from "./taken.js";
 import { compileGlob } from "./transport.js";
 import {
   AFTER_ACTIONS,
   type AfterAction,
   DEFAULT_MAX_FILE_BYTES,
-  invalidSource,
   SOURCE_KINDS,
   type Source,
   type SourceKind,
   type SourceSettings,
-  sourceExists,
-  sourceNotFound,
 } from "./types.js";
 
 /** Sources are kept per tenant in table `sources`, their settings as JSON text. */

@@ -1,5 +1,5 @@
 import { isAbsolute } from "node:path";
-import { unsafeFileName } from "./types.js";
+import { unsafeFileName } from "./errors.js";
 
 /**
  * What a kind of source implements to be polled. A transport is opened per poll (a connection

@@ -70,37 +70,3 @@ export interface Source {
   /** Why the last poll failed, or which of its files did; cleared by a poll without errors. */
   lastError?: string;
 }
-
-/**
- * What ingestion refuses, as the invoices domain's errors are shaped: `name` the stable code,
- * `status` the HTTP status an API answers with.
- */
-export class SourceError extends Error {
-  override readonly name: string;
-  readonly status: number;
-
-  constructor(name: string, message: string, status: number) {
-    super(message);
-    this.name = name;
-    this.status = status;
-  }
-}
-
-export const invalidSource = (message: string) => new SourceError("InvalidSource", message, 400);
-export const sourceNotFound = (tenantId: string, name: string) =>
-  new SourceError("SourceNotFound", `No source ${name} for tenant ${tenantId}.`, 404);
-export const sourceExists = (tenantId: string, name: string) =>
-  new SourceError("SourceExists", `Tenant ${tenantId} already has a source ${name}.`, 409);
-export const unsafeFileName = (name: string) =>
-  new SourceError(
-    "UnsafeFileName",
-    // As JSON, so control characters in the name stay visible and harmless in a log or a table.
-    `Refused the file name ${JSON.stringify(name)}: it could escape its directory or is not a plain file name.`,
-    400,
-  );
-export const sourceFileTooLarge = (name: string, size: number, limit: number) =>
-  new SourceError(
-    "FileTooLarge",
-    `${name}: ${size} bytes exceeds the source's limit of ${limit} bytes.`,
-    413,
-  );

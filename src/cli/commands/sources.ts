@@ -1,15 +1,17 @@
 import { resolve } from "node:path";
 import { type Command, InvalidArgumentError, Option } from "commander";
+import { IngestError } from "../../ingest/errors.js";
 import { type PollReport, pollSource } from "../../ingest/poll.js";
 import { addSource, listSources, removeSource } from "../../ingest/sources.js";
-import { AFTER_ACTIONS, SourceError } from "../../ingest/types.js";
+import { AFTER_ACTIONS } from "../../ingest/types.js";
 import { containerProgress } from "../../invoices/containers.js";
 import { InvoicesError } from "../../invoices/errors.js";
 import { DEFAULT_TENANT } from "../../invoices/types.js";
-import { DEFAULT_DATA_DIR, openStore } from "../../store/open.js";
+import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/types.js";
 import { CliError } from "../errors.js";
 import { table, time, truncate, write, writeJson } from "../output.js";
+import { storeOf, withStorageOptions } from "../storage-options.js";
 import { startServer } from "./serve.js";
 
 interface SourceOptions {
@@ -37,27 +39,17 @@ const ERROR_COLUMN_WIDTH = 80;
 
 /** Sources live in the database: these commands open it directly, as `inflow tenants` does. */
 function withOptions(command: Command): Command {
-  return command
-    .option("--data <dir>", "SQLite data directory", DEFAULT_DATA_DIR)
-    .addOption(
-      new Option(
-        "--database <url>",
-        "PostgreSQL URL instead of SQLite (postgres://...; ?schema=NAME)",
-      ).conflicts("data"),
-    )
+  return withStorageOptions(command)
     .option("--tenant <id>", "the tenant the source belongs to", DEFAULT_TENANT)
     .option("--json", "print JSON instead of a table");
 }
 
-const storeOptions = (options: SourceOptions) =>
-  options.database ? { databaseUrl: options.database } : { dataDir: options.data };
-
 /** Mistakes the user can fix (a wrong name, a missing directory) are printed as plain messages. */
 const plain = (error: unknown) =>
-  error instanceof SourceError || error instanceof InvoicesError ? new CliError(error.message) : error;
+  error instanceof IngestError || error instanceof InvoicesError ? new CliError(error.message) : error;
 
 async function withStore<T>(options: SourceOptions, work: (store: Store) => Promise<T>): Promise<T> {
-  const store = await openStore(storeOptions(options));
+  const store = await openStore(storeOf(options));
   try {
     return await work(store);
   } catch (error) {
