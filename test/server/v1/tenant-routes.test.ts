@@ -29,6 +29,31 @@ interface InvoiceJson {
   invoice?: { invoiceNumber: string };
 }
 
+/** What acme's first file holds: two invoices of one supplier, one of another. */
+const acmeFile = () => [
+  makeInvoice({
+    number: "INV-1",
+    date: "2024-01-15",
+    sender: "WIDGETS",
+    supplier: "Widgets, Inc.",
+    total: "10.00",
+  }),
+  makeInvoice({
+    number: "INV-2",
+    date: "2024-02-15",
+    sender: "WIDGETS",
+    supplier: "Widgets, Inc.",
+    total: "20.00",
+  }),
+  makeInvoice({
+    number: "INV-3",
+    date: "2024-03-15",
+    sender: "GADGETS",
+    supplier: "Gadgets",
+    total: "30.00",
+  }),
+];
+
 describe.each(BACKENDS)("the tenant routes on %s", (dialect) => {
   let api: Api;
   let acme: string;
@@ -51,31 +76,7 @@ describe.each(BACKENDS)("the tenant routes on %s", (dialect) => {
     other = await api.tenant("other");
     for (let i = 0; i < 7; i++)
       acmeContainers.push(await upload(api, `acme-${i}.edi`, `acme file ${i}`, acme));
-    acmeInvoices = (
-      await digitize(api, acmeContainers[0]!, [
-        makeInvoice({
-          number: "INV-1",
-          date: "2024-01-15",
-          sender: "WIDGETS",
-          supplier: "Widgets, Inc.",
-          total: "10.00",
-        }),
-        makeInvoice({
-          number: "INV-2",
-          date: "2024-02-15",
-          sender: "WIDGETS",
-          supplier: "Widgets, Inc.",
-          total: "20.00",
-        }),
-        makeInvoice({
-          number: "INV-3",
-          date: "2024-03-15",
-          sender: "GADGETS",
-          supplier: "Gadgets",
-          total: "30.00",
-        }),
-      ])
-    ).invoiceIds;
+    acmeInvoices = (await digitize(api, acmeContainers[0]!, acmeFile())).invoiceIds;
     otherContainer = await upload(api, "other.csv", "other file", other);
     otherInvoice = (
       await digitize(api, otherContainer, [
@@ -283,29 +284,7 @@ describe.each(BACKENDS)("the tenant routes on %s", (dialect) => {
     expect(again.status).toBe(409);
     expect(((await again.json()) as { error: { code: string } }).error.code).toBe("InvalidContainerState");
     // Digitized again: the invoices are those of the first time, none twice.
-    const rerun = await digitize(api, id, [
-      makeInvoice({
-        number: "INV-1",
-        date: "2024-01-15",
-        sender: "WIDGETS",
-        supplier: "Widgets, Inc.",
-        total: "10.00",
-      }),
-      makeInvoice({
-        number: "INV-2",
-        date: "2024-02-15",
-        sender: "WIDGETS",
-        supplier: "Widgets, Inc.",
-        total: "20.00",
-      }),
-      makeInvoice({
-        number: "INV-3",
-        date: "2024-03-15",
-        sender: "GADGETS",
-        supplier: "Gadgets",
-        total: "30.00",
-      }),
-    ]);
+    const rerun = await digitize(api, id, acmeFile());
     expect(rerun).toEqual({ state: "Done", invoiceIds: acmeInvoices });
   });
 
