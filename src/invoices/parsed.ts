@@ -21,7 +21,7 @@ export async function stageParsed(
 ): Promise<{ parsed: number }> {
   const container = await getContainer(db, containerId);
   if (container.state === "Done") throw invalidContainerState(containerId, "Done", "parsed again");
-  await db.run("DELETE FROM parsed_invoices WHERE container_id = $1", [containerId]);
+  await dropParsed(db, containerId);
   // The chunk goes as one JSON array the database splits into rows: one statement per chunk,
   // the same text whatever its length (PostgreSQL prepares it once).
   const insert =
@@ -66,4 +66,9 @@ export async function parsedInvoice(
     [containerId, key],
   );
   return row ? (JSON.parse(row.invoice) as Invoice) : undefined;
+}
+
+/** Forgets what a container staged: its invoices exist once it is Done, and a reprocess stages anew. */
+export async function dropParsed(db: Queryable, containerId: string): Promise<void> {
+  await db.run("DELETE FROM parsed_invoices WHERE container_id = $1", [containerId]);
 }

@@ -4,7 +4,7 @@ import { getContainer, transitionContainer } from "../../src/invoices/containers
 import { fingerprintTotal } from "../../src/invoices/duplicates.js";
 import { InvoicesError } from "../../src/invoices/errors.js";
 import { allInvoices, createInvoice, getInvoice, listInvoices } from "../../src/invoices/invoices.js";
-import { stageParsed } from "../../src/invoices/parsed.js";
+import { parsedInvoice, stageParsed } from "../../src/invoices/parsed.js";
 import { listSuppliers, supplierKeyOf } from "../../src/invoices/suppliers.js";
 import { createTenant } from "../../src/invoices/tenants.js";
 import { verifyContainer } from "../../src/invoices/verify.js";
@@ -188,6 +188,9 @@ describe.each(BACKENDS)("invoices on %s", (dialect) => {
     });
     // Verifying again answers the same.
     expect((await store.transaction((tx) => verifyContainer(tx, complete.id))).state).toBe("Done");
+    // Its staged invoices are gone: each is an invoice now, and a redelivered creation still answers.
+    expect(await parsedInvoice(store, complete.id, 1)).toBeUndefined();
+    expect((await store.transaction((tx) => createInvoice(tx, complete.id, 1))).created).toBe(false);
 
     const partial = await seedContainer(store, "t1", invoices);
     await transitionContainer(store, partial.id, "Processing");
