@@ -1,12 +1,13 @@
 import { sha256Of } from "../invoices/files.js";
 import type { PipelineStarter } from "../invoices/starter.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../invoices/types.js";
 import type { Store } from "../store/types.js";
 import { sourceFileTooLarge } from "./errors.js";
 import { createFolderTransport } from "./folder.js";
 import { getSource, recordPoll } from "./sources.js";
 import { claimHash, recordTaken, releaseHash, takenByListing } from "./taken.js";
 import { checkFileName, compileGlob, type RemoteEntry, type Transport } from "./transport.js";
-import { DEFAULT_MAX_FILE_BYTES, type Source } from "./types.js";
+import type { Source } from "./types.js";
 
 /** What a poll needs: the database and the pipeline that makes containers. */
 export interface PollDeps {

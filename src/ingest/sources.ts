@@ -2,6 +2,7 @@ import { isAbsolute } from "node:path";
 import { parseScheduleExpression } from "../functions/schedule-expressions.js";
 import { tenantNotFound } from "../invoices/errors.js";
 import { tenantExists } from "../invoices/tenants.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../invoices/types.js";
 import type { Queryable, Store } from "../store/types.js";
 import { invalidSource, sourceExists, sourceNotFound } from "./errors.js";
 import { forgetTaken } from "./taken.js";
@@ -9,7 +10,6 @@ import { compileGlob } from "./transport.js";
 import {
   AFTER_ACTIONS,
   type AfterAction,
-  DEFAULT_MAX_FILE_BYTES,
   SOURCE_KINDS,
   type Source,
   type SourceKind,

@@ -24,9 +24,6 @@ export type SourceKind = (typeof SOURCE_KINDS)[number];
 export const AFTER_ACTIONS = Object.freeze(["keep", "delete", "move"] as const);
 export type AfterAction = (typeof AFTER_ACTIONS)[number];
 
-/** The largest file a source takes unless its settings say otherwise (what `POST /v1/files` takes). */
-export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
-
 /** What every kind's settings have: which files, how large, and what happens to them once taken. */
 export interface CommonSettings {
   /** A glob on the file name (not a path): `*.edi`, `inv-??.{csv,json}`; default every file. */

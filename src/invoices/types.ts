@@ -58,6 +58,9 @@ export type ContainerSource = (typeof CONTAINER_SOURCES)[number];
 /** The parser's non-fatal diagnostics kept on a container, at most this many. */
 export const MAX_WARNINGS = 100;
 
+/** The largest file that becomes a container unless a deployment says otherwise (upload, source, CLI). */
+export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
+
 export interface Transition {
   state: ContainerState;
   at: number;

@@ -2,6 +2,7 @@ import { type Diagnostic, diagnostic, formatDiagnostic } from "../formats/diagno
 import type { Invoice } from "../formats/invoice.js";
 import { parseInvoices, unreadable } from "../formats/parse.js";
 import type { FunctionContext, Handler } from "../functions/types.js";
+import { MAX_WARNINGS } from "../invoices/types.js";
 import type { PipelineApi } from "./api-client.js";
 import { invalidMessage, noInvoices, PipelineError } from "./errors.js";
 
@@ -11,9 +12,6 @@ export interface ParseFileResult {
   /** Inclusive key ranges `first..last` of at most `chunkSize` keys, covering 1..parsed in order. */
   chunks: { first: number; last: number }[];
 }
-
-/** The containers service keeps this many of a file's warnings; more would only cost bytes. */
-const MAX_WARNINGS = 100;
 
 /** Key ranges of at most `size` keys over 1..count. */
 export function chunksOf(count: number, size: number): ParseFileResult["chunks"] {

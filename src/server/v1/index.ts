@@ -2,6 +2,7 @@ import { createRequire } from "node:module";
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
 import { InvoicesError } from "../../invoices/errors.js";
 import type { PipelineStarter } from "../../invoices/starter.js";
+import { DEFAULT_MAX_FILE_BYTES } from "../../invoices/types.js";
 import type { ExecutionDescription } from "../../states/executions.js";
 import { ServiceError } from "../../states/service-errors.js";
 import type { Store } from "../../store/types.js";
@@ -12,8 +13,6 @@ import { invoiceRoutes } from "./invoices.js";
 import { createOpenApi } from "./openapi.js";
 import { pipelineRoutes } from "./pipeline.js";
 import { supplierRoutes } from "./suppliers.js";
-
-export const DEFAULT_MAX_FILE_BYTES = 64 * 1024 * 1024;
 
 export interface V1Options {
   store: Store;
