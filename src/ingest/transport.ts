@@ -23,7 +23,22 @@ export interface Transport {
   /** Moves the file into `archiveDir` (created when missing), under its name or, when taken, a free one. */
   move(entry: RemoteEntry, archiveDir: string): Promise<void>;
   close(): Promise<void>;
+  /** What connecting learned that a user checks, shown by `inflow sources test`: an SFTP server's host key. */
+  readonly facts?: Readonly<Record<string, string>>;
 }
+
+/**
+ * A server source's credentials, read from the tenant's secrets just before connecting and held
+ * only for the connection. No message, log line or error may contain them.
+ */
+export interface Credentials {
+  password?: string;
+  /** An OpenSSH or PEM private key (sftp). */
+  privateKey?: string;
+}
+
+/** Seconds a connection, a listing or one transfer may take when a source does not say. */
+export const DEFAULT_TIMEOUT_SECONDS = 30;
 
 // Control characters (C0, DEL, C1) have no place in a supplier's file name.
 // biome-ignore lint/suspicious/noControlCharactersInRegex: matching them is the point

@@ -4,8 +4,8 @@
  * Glossary
  * - Source: a tenant's named place files arrive at (`acme-drop`), with its kind, settings,
  *   schedule and the record of its polls (last poll time, files taken, last error).
- * - Kind: what a source is: `folder` (a local drop directory) today; `ftp`, `ftps`, `sftp` and
- *   `email` plug in as more kinds, each a transport.
+ * - Kind: what a source is: `folder` (a local drop directory), `ftp`/`ftps`, `sftp` (polled, each a
+ *   transport), or `email` (an address the SMTP listener takes mail for: pushed, not polled).
  * - Transport: what a kind implements (`transport.ts`): list the files there, fetch one's bytes
  *   within a size limit, remove one, move one to an archive directory.
  * - Poll: one pass over a source (`poll.ts`): list, filter by the pattern, skip what was taken,
@@ -18,7 +18,7 @@
  *   taken), `delete`, or `move` into the source's archive directory.
  */
 
-export const SOURCE_KINDS = Object.freeze(["folder"] as const);
+export const SOURCE_KINDS = Object.freeze(["folder", "ftp", "ftps", "sftp", "email"] as const);
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export const AFTER_ACTIONS = Object.freeze(["keep", "delete", "move"] as const);
@@ -45,9 +45,59 @@ export interface FolderSettings extends CommonSettings {
   path: string;
 }
 
-/** Settings per kind; ftp/sftp/email add theirs here. */
+/**
+ * What a server source (ftp, ftps, sftp) has: where to connect, as whom, and the names of the
+ * tenant's secrets holding its credentials (never the credentials themselves).
+ */
+export interface ServerSettings extends CommonSettings {
+  host: string;
+  /** Default 21 (ftp, explicit ftps), 990 (implicit ftps), 22 (sftp). */
+  port?: number;
+  user: string;
+  /** The name of the tenant's secret holding the password. */
+  passwordSecret?: string;
+  /** The directory on the server to take files from; default the login directory. */
+  directory?: string;
+  /** Seconds a connection, a listing or one file's transfer may take; default 30. */
+  timeoutSeconds?: number;
+}
+
+export interface FtpSettings extends ServerSettings {
+  /** ftps only: `explicit` (AUTH TLS on the usual port, the default) or `implicit` (TLS from the start). */
+  tls?: "explicit" | "implicit";
+  /**
+   * ftps only: a PEM file of the certificate authority to trust besides the system's (a
+   * supplier's own or self-signed certificate). The server's certificate is always verified.
+   */
+  caFile?: string;
+}
+
+export interface SftpSettings extends ServerSettings {
+  /** The name of the tenant's secret holding an OpenSSH private key (PEM), instead of or with a password. */
+  privateKeySecret?: string;
+  /**
+   * The server's host key fingerprint, `SHA256:` and base64 as `ssh-keygen -lf` prints it: the
+   * connection is refused when the server shows another. `inflow sources test` prints what the
+   * server shows.
+   */
+  hostKey?: string;
+}
+
+/** An email source: the address mail for it is sent to. The SMTP listener takes mail for known addresses only. */
+export interface EmailSettings extends CommonSettings {
+  /** Lower case, unique over all tenants: `invoices@acme.example`. */
+  address: string;
+  /** Emails larger than this are refused at the SMTP level; default DEFAULT_MAX_EMAIL_BYTES. */
+  maxEmailBytes?: number;
+}
+
+/** Settings per kind. */
 export interface SettingsByKind {
   folder: FolderSettings;
+  ftp: FtpSettings;
+  ftps: FtpSettings;
+  sftp: SftpSettings;
+  email: EmailSettings;
 }
 export type SourceSettings = SettingsByKind[SourceKind];
 
