@@ -4,6 +4,7 @@ import { FunctionsError } from "../functions/errors.js";
 import type { Functions } from "../functions/registry.js";
 import { createFunctionRuntime, type FunctionRuntime, isFunctionFailure } from "../functions/runtime.js";
 import { startSourceScheduler } from "../ingest/scheduler.js";
+import { createSecretReader } from "../ingest/secrets.js";
 import { serviceKey } from "../invoices/service-key.js";
 import { createPipelineStarter, type PipelineStarter } from "../invoices/starter.js";
 import { DIGITIZE } from "../pipeline/definition.js";
@@ -17,7 +18,7 @@ import { createStates, type States } from "../states/engine.js";
 import { openStore } from "../store/open.js";
 import type { Store } from "../store/types.js";
 import { CliError } from "./errors.js";
-import { storeOf } from "./storage-options.js";
+import { masterKeyOf, storeOf } from "./storage-options.js";
 
 /**
  * Workflow steps a process takes at once. Steps mostly wait (on the database, on a function's
@@ -35,6 +36,8 @@ export interface InstanceOptions {
   concurrency?: number;
   /** False: no scheduled source polls here (a one-shot command that polls or digitizes on its own). */
   scheduleSources?: boolean;
+  /** The master key file sources' secrets are sealed under (else INFLOW_MASTER_KEY, or master.key in the data directory). */
+  masterKeyFile?: string;
   /** The pipeline's tuning, over the resource file's `pipeline:` (tests shorten its timeouts). */
   pipeline?: Partial<PipelineSettings>;
   onError(error: unknown): void;
@@ -70,6 +73,8 @@ export async function openInstance(options: InstanceOptions, functions: Function
     stateMachineArn: states.machines.arnOf(DIGITIZE),
   });
 
+  const readSecret = createSecretReader(store, () => masterKeyOf(options));
+
   let workersStarted = false;
   let sourceScheduler: ReturnType<typeof startSourceScheduler> | undefined;
   const close = async () => {
@@ -88,6 +93,7 @@ export async function openInstance(options: InstanceOptions, functions: Function
     states,
     runtime,
     pipeline,
+    readSecret,
 
     /**
      * Declares the digitize pipeline, its functions calling the services at `apiUrl`, then the
@@ -124,7 +130,7 @@ export async function openInstance(options: InstanceOptions, functions: Function
       await states.startWorkers();
       await runtime.start();
       if (options.scheduleSources !== false) {
-        sourceScheduler = startSourceScheduler({ store, pipeline, onError: options.onError });
+        sourceScheduler = startSourceScheduler({ store, pipeline, readSecret, onError: options.onError });
       }
     },
 

@@ -27,7 +27,12 @@ export const invalidSecretName = (name: string) =>
 export const invalidSecretValue = (name: string, why: string) =>
   new IngestError("InvalidSecretValue", `Secret ${name} not stored: ${why}`, 400);
 
-export const secretNotFound = (name: string) => new IngestError("SecretNotFound", `No secret ${name}.`, 404);
+export const secretNotFound = (tenantId: string, name: string) =>
+  new IngestError(
+    "SecretNotFound",
+    `Tenant ${tenantId} has no secret ${name}: store it with \`inflow secrets set ${name} --tenant ${tenantId}\`.`,
+    404,
+  );
 
 export const secretWrongMasterKey = (name: string, storedKeyId: string, loadedKeyId: string) =>
   new IngestError(
@@ -47,6 +52,8 @@ export const sourceNotFound = (tenantId: string, name: string) =>
   new IngestError("SourceNotFound", `No source ${name} for tenant ${tenantId}.`, 404);
 export const sourceExists = (tenantId: string, name: string) =>
   new IngestError("SourceExists", `Tenant ${tenantId} already has a source ${name}.`, 409);
+export const emailAddressTaken = (address: string) =>
+  new IngestError("EmailAddressTaken", `Another source already takes mail for ${address}.`, 409);
 export const unsafeFileName = (name: string) =>
   new IngestError(
     "UnsafeFileName",

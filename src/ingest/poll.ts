@@ -1,20 +1,22 @@
-import { sha256Of } from "../invoices/files.js";
-import type { PipelineStarter } from "../invoices/starter.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../invoices/types.js";
-import type { Store } from "../store/types.js";
-import { sourceFileTooLarge } from "./errors.js";
-import { createFolderTransport } from "./folder.js";
+import { invalidSource, sourceFileTooLarge } from "./errors.js";
+import { containersMade, type IntakeDeps, type IntakeResult, intake } from "./intake.js";
+import { openTransport } from "./open-transport.js";
+import { DEFAULT_RETRIES, isRetryable, withRetries } from "./retries.js";
+import type { SecretReader } from "./secrets.js";
 import { getSource, recordPoll } from "./sources.js";
-import { claimHash, recordTaken, releaseHash, takenByListing } from "./taken.js";
+import { recordTaken, takenByListing } from "./taken.js";
 import { checkFileName, compileGlob, type RemoteEntry, type Transport } from "./transport.js";
-import type { Source } from "./types.js";
+import { isPolled, type Source } from "./types.js";
 
-/** What a poll needs: the database and the pipeline that makes containers. */
-export interface PollDeps {
-  store: Store;
-  pipeline: Pick<PipelineStarter, "receive">;
+/** What a poll needs: the database, the pipeline that makes containers, and the tenant's secrets. */
+export interface PollDeps extends IntakeDeps {
+  /** Reads the secrets a server source logs in with; without it, such a source fails with a clear error. */
+  readSecret?: SecretReader;
   /** Opens a source's transport; default by kind (tests give their own). */
   transportFor?: (source: Source) => Transport | Promise<Transport>;
+  /** The first wait between tries after a failure (1 s); tests shorten it. */
+  retryWaitMillis?: number;
 }
 
 export type PolledFileStatus =
@@ -26,6 +28,8 @@ export type PolledFileStatus =
   | "duplicate"
   /** `test` only: a poll would fetch it. */
   | "new"
+  /** A zip: its files were taken one by one (see `unpacked`). */
+  | "unpacked"
   /** Modified more recently than the source's minimum age: left for a later poll. */
   | "settling"
   | "error";
@@ -37,6 +41,8 @@ export interface PolledFile {
   containerId?: string;
   /** Why it was not taken, or why its after-action failed (it was taken all the same). */
   error?: string;
+  /** A zip's files and what became of each. */
+  unpacked?: IntakeResult[];
 }
 
 export interface PollReport {
@@ -46,20 +52,16 @@ export interface PollReport {
   files: PolledFile[];
   /** Files that did not match the pattern. */
   ignored: number;
+  /** Containers made (a zip's files count one each). */
   taken: number;
+  /** What connecting learned (an SFTP server's host key), for `inflow sources test`. */
+  facts?: Readonly<Record<string, string>>;
   /** Why the source could not be polled at all (its directory is missing, a login failed ...). */
   error?: string;
 }
 
 /** The largest number of file errors named in a source's last error; the rest are counted. */
 const ERRORS_NAMED = 5;
-
-export function openTransport(source: Source): Transport {
-  switch (source.kind) {
-    case "folder":
-      return createFolderTransport(source.settings);
-  }
-}
 
 /**
  * One poll of a source: list, filter by the pattern, skip what was taken, refuse what is too
@@ -83,14 +85,35 @@ export async function pollSource(
 ): Promise<PollReport> {
   const take = options.take !== false;
   const source = await getSource(deps.store, tenantId, name);
+  if (!isPolled(source)) throw invalidSource(`Source ${name} takes email as it arrives: it is not polled.`);
   const report: PollReport = { tenantId, source: name, files: [], ignored: 0, taken: 0 };
-  const matches = source.settings.pattern ? compileGlob(source.settings.pattern) : () => true;
-  const maxBytes = source.settings.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const { settings } = source;
+  const matches = settings.pattern ? compileGlob(settings.pattern) : () => true;
+  const maxBytes = settings.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
+  const retries = settings.retries ?? DEFAULT_RETRIES;
+  const retryOptions = deps.retryWaitMillis !== undefined ? { firstWaitMillis: deps.retryWaitMillis } : {};
+  const open = () => (deps.transportFor ?? ((s: Source) => openTransport(s, deps.readSecret)))(source);
 
-  let transport: Transport | undefined;
+  let first: Transport | undefined;
   try {
-    transport = await (deps.transportFor ?? openTransport)(source);
-    const entries = (await transport.list()).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const listed = await withRetries(
+      retries,
+      async () => {
+        const transport = await open();
+        try {
+          return { transport, entries: await transport.list() };
+        } catch (error) {
+          await transport.close().catch(() => undefined);
+          throw error;
+        }
+      },
+      retryOptions,
+    );
+    first = listed.transport;
+    if (first.facts) report.facts = first.facts;
+    const entries = listed.entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    /** Files to fetch (or, for `test`, to look at), with their place in the report. */
+    const todo: { entry: RemoteEntry; index: number }[] = [];
     for (const entry of entries) {
       try {
         checkFileName(entry.name);
@@ -104,20 +127,41 @@ export async function pollSource(
         report.ignored++;
         continue;
       }
-      if (Date.now() - entry.mtime < (source.settings.minAgeSeconds ?? 0) * 1000) {
+      if (Date.now() - entry.mtime < (settings.minAgeSeconds ?? 0) * 1000) {
         report.files.push({ name: entry.name, size: entry.size, status: "settling" });
         continue;
       }
-      const file = take
-        ? await takeFile(deps, source, transport, entry, maxBytes)
-        : await lookAt(deps, source, entry, maxBytes);
-      report.files.push(file);
-      if (file.status === "taken") report.taken++;
+      todo.push({ entry, index: report.files.length });
+      report.files.push({ name: entry.name, size: entry.size, status: "new" });
     }
+
+    // Each lane fetches over its own connection: an FTP connection carries one transfer at a time.
+    let next = 0;
+    const lanes = take ? Math.min(settings.concurrency ?? 1, todo.length) : 1;
+    await Promise.all(
+      Array.from({ length: lanes }, async (_, laneNumber) => {
+        const lane = createLane(laneNumber === 0 ? first : undefined, open);
+        try {
+          while (next < todo.length) {
+            const { entry, index } = todo[next++]!;
+            report.files[index] = take
+              ? await takeFile(deps, source, lane, entry, maxBytes, (attempt) =>
+                  withRetries(retries, attempt, retryOptions),
+                )
+              : await lookAt(deps, source, entry, maxBytes);
+          }
+        } finally {
+          // The first lane's connection is the listing's, closed below.
+          if (laneNumber !== 0) await lane.close();
+          else first = lane.current();
+        }
+      }),
+    );
+    report.taken = report.files.reduce((sum, file) => sum + containersMade(file).length, 0);
   } catch (error) {
     report.error = message(error);
   } finally {
-    await transport?.close().catch(() => undefined);
+    await first?.close().catch(() => undefined);
   }
   if (take) {
     await recordPoll(deps.store, source, {
@@ -127,6 +171,34 @@ export async function pollSource(
     });
   }
   return report;
+}
+
+/** A lane's connection, opened when first needed and again after one failed. */
+interface Lane {
+  get(): Promise<Transport>;
+  /** Drops the connection (it failed); the next `get` opens another. */
+  reset(): Promise<void>;
+  close(): Promise<void>;
+  current(): Transport | undefined;
+}
+
+function createLane(initial: Transport | undefined, open: () => Transport | Promise<Transport>): Lane {
+  let transport = initial;
+  return {
+    async get() {
+      transport ??= await open();
+      return transport;
+    },
+    async reset() {
+      await transport?.close().catch(() => undefined);
+      transport = undefined;
+    },
+    async close() {
+      await transport?.close().catch(() => undefined);
+      transport = undefined;
+    },
+    current: () => transport,
+  };
 }
 
 /** `test`: what a poll would do with the file, without fetching it. */
@@ -148,47 +220,38 @@ async function lookAt(
 async function takeFile(
   deps: PollDeps,
   source: Source,
-  transport: Transport,
+  lane: Lane,
   entry: RemoteEntry,
   maxBytes: number,
+  retrying: <T>(attempt: () => Promise<T>) => Promise<T>,
 ): Promise<PolledFile> {
-  const file: PolledFile = { name: entry.name, size: entry.size, status: "taken" };
+  let file: PolledFile = { name: entry.name, size: entry.size, status: "seen" };
   try {
-    if (await takenByListing(deps.store, source, entry)) {
-      // Still there though taken: a delete or move that failed last time is tried again.
-      file.status = "seen";
-    } else {
+    // Already taken, yet still there: a delete or move that failed last time is tried again.
+    if (!(await takenByListing(deps.store, source, entry))) {
       if (entry.size > maxBytes) throw sourceFileTooLarge(entry.name, entry.size, maxBytes);
-      const bytes = await transport.fetch(entry, maxBytes);
-      const sha256 = sha256Of(bytes);
-      const claim = await claimHash(deps.store, source, sha256);
-      if (claim.claimed) {
+      const bytes = await retrying(async () => {
+        const transport = await lane.get();
         try {
-          const { containerId } = await deps.pipeline.receive(source.tenantId, {
-            name: entry.name,
-            bytes,
-            source: source.kind,
-          });
-          file.containerId = containerId;
+          return await transport.fetch(entry, maxBytes);
         } catch (error) {
-          await releaseHash(deps.store, source, sha256);
+          if (isRetryable(error)) await lane.reset();
           throw error;
         }
-      } else {
-        file.status = "duplicate";
-        if (claim.containerId !== undefined) file.containerId = claim.containerId;
-      }
+      });
+      const result = await intake(deps, source, { name: entry.name, bytes }, { maxFileBytes: maxBytes });
+      const { sha256, ...taken } = result;
+      file = { ...taken, size: entry.size };
       await recordTaken(deps.store, source, entry, {
-        sha256,
-        claimed: claim.claimed,
-        ...(file.containerId !== undefined ? { containerId: file.containerId } : {}),
+        sha256: sha256!,
+        ...(result.containerId !== undefined ? { containerId: result.containerId } : {}),
       });
     }
   } catch (error) {
     return { name: entry.name, size: entry.size, status: "error", error: message(error) };
   }
   try {
-    await afterTaking(source, transport, entry);
+    await afterTaking(source, await lane.get(), entry);
   } catch (error) {
     file.error = `taken, but not ${source.settings.after === "move" ? "moved" : "deleted"}: ${message(error)}`;
   }

@@ -1,20 +1,11 @@
-import { isAbsolute } from "node:path";
 import { parseScheduleExpression } from "../functions/schedule-expressions.js";
 import { tenantNotFound } from "../invoices/errors.js";
 import { tenantExists } from "../invoices/tenants.js";
-import { DEFAULT_MAX_FILE_BYTES } from "../invoices/types.js";
 import type { Queryable, Store } from "../store/types.js";
-import { invalidSource, sourceExists, sourceNotFound } from "./errors.js";
+import { emailAddressTaken, invalidSource, sourceExists, sourceNotFound } from "./errors.js";
+import { checkSettings } from "./settings.js";
 import { forgetTaken } from "./taken.js";
-import { compileGlob } from "./transport.js";
-import {
-  AFTER_ACTIONS,
-  type AfterAction,
-  SOURCE_KINDS,
-  type Source,
-  type SourceKind,
-  type SourceSettings,
-} from "./types.js";
+import type { Source, SourceKind } from "./types.js";
 
 /** Sources are kept per tenant in table `sources`, their settings as JSON text. */
 
@@ -50,70 +41,14 @@ function fromRow(row: SourceRow): Source {
     tenantId: row.tenant_id,
     name: row.name,
     kind: row.kind as SourceKind,
-    settings: JSON.parse(row.settings) as SourceSettings,
+    settings: JSON.parse(row.settings),
     ...(row.schedule !== null ? { schedule: row.schedule } : {}),
     enabled: Number(row.enabled) === 1,
     createdAt: Number(row.created_at),
     ...(row.last_poll_at !== null ? { lastPollAt: Number(row.last_poll_at) } : {}),
     filesTaken: Number(row.files_taken),
     ...(row.last_error !== null ? { lastError: row.last_error } : {}),
-  };
-}
-
-/**
- * A kind's settings, checked and with their defaults: only known fields are kept, so nothing
- * unexpected (a password typed into the wrong field) is stored. ftp/sftp/email add their case.
- */
-export function checkSettings(kind: string, settings: Record<string, unknown>): SourceSettings {
-  if (!(SOURCE_KINDS as readonly string[]).includes(kind)) {
-    throw invalidSource(`Unknown kind ${JSON.stringify(kind)}: one of ${SOURCE_KINDS.join(", ")}.`);
-  }
-  const after = (settings.after ?? "keep") as AfterAction;
-  if (!AFTER_ACTIONS.includes(after)) {
-    throw invalidSource(`Invalid after-action ${JSON.stringify(after)}: one of ${AFTER_ACTIONS.join(", ")}.`);
-  }
-  const archive = settings.archive;
-  if (archive !== undefined && (typeof archive !== "string" || archive.length === 0)) {
-    throw invalidSource("The archive must be a directory name.");
-  }
-  if (after === "move" && archive === undefined) {
-    throw invalidSource("Moving taken files needs an archive directory (--archive DIR).");
-  }
-  if (after !== "move" && archive !== undefined) {
-    throw invalidSource("An archive directory is only for --after move.");
-  }
-  const pattern = settings.pattern;
-  if (pattern !== undefined) {
-    try {
-      compileGlob(pattern as string);
-    } catch (error) {
-      throw invalidSource((error as Error).message);
-    }
-  }
-  const maxFileBytes = settings.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
-  if (typeof maxFileBytes !== "number" || !Number.isSafeInteger(maxFileBytes) || maxFileBytes < 1) {
-    throw invalidSource("The size limit must be a whole number of bytes, at least 1.");
-  }
-  const minAgeSeconds = settings.minAgeSeconds;
-  if (
-    minAgeSeconds !== undefined &&
-    (typeof minAgeSeconds !== "number" || !Number.isSafeInteger(minAgeSeconds) || minAgeSeconds < 0)
-  ) {
-    throw invalidSource("The minimum age must be a whole number of seconds.");
-  }
-  const common = {
-    ...(pattern !== undefined ? { pattern: pattern as string } : {}),
-    after,
-    ...(archive !== undefined ? { archive } : {}),
-    maxFileBytes,
-    ...(minAgeSeconds ? { minAgeSeconds } : {}),
-  };
-  // The only kind so far.
-  const path = settings.path;
-  if (typeof path !== "string" || !isAbsolute(path)) {
-    throw invalidSource("A folder source needs the drop directory's absolute path.");
-  }
-  return { path, ...common };
+  } as Source;
 }
 
 export async function addSource(db: Queryable, input: NewSource): Promise<Source> {
@@ -123,7 +58,12 @@ export async function addSource(db: Queryable, input: NewSource): Promise<Source
     );
   }
   if (!(await tenantExists(db, input.tenantId))) throw tenantNotFound(input.tenantId);
-  const settings = checkSettings(input.kind, input.settings);
+  const settings = checkSettings(input.kind as SourceKind, input.settings);
+  const address = "address" in settings ? settings.address : null;
+  if (address !== null && input.schedule !== undefined) {
+    throw invalidSource("An email source is not polled: it takes no schedule.");
+  }
+  if (address !== null && (await findEmailSource(db, address))) throw emailAddressTaken(address);
   if (input.schedule !== undefined) {
     try {
       parseScheduleExpression(input.schedule, "UTC");
@@ -131,19 +71,26 @@ export async function addSource(db: Queryable, input: NewSource): Promise<Source
       throw invalidSource((error as Error).message);
     }
   }
-  const { changes } = await db.run(
-    `INSERT INTO sources (tenant_id, name, kind, settings, schedule, enabled, created_at, files_taken)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, 0) ON CONFLICT (tenant_id, name) DO NOTHING`,
-    [
-      input.tenantId,
-      input.name,
-      input.kind,
-      JSON.stringify(settings),
-      input.schedule ?? null,
-      input.enabled === false ? 0 : 1,
-      Date.now(),
-    ],
-  );
+  const { changes } = await db
+    .run(
+      `INSERT INTO sources (tenant_id, name, kind, settings, schedule, enabled, created_at, files_taken, email_address)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8) ON CONFLICT (tenant_id, name) DO NOTHING`,
+      [
+        input.tenantId,
+        input.name,
+        input.kind,
+        JSON.stringify(settings),
+        input.schedule ?? null,
+        input.enabled === false ? 0 : 1,
+        Date.now(),
+        address,
+      ],
+    )
+    .catch(async (error: unknown) => {
+      // Another source took the address between the look and the insert.
+      if (address !== null && (await findEmailSource(db, address))) throw emailAddressTaken(address);
+      throw error;
+    });
   if (changes === 0) throw sourceExists(input.tenantId, input.name);
   return getSource(db, input.tenantId, input.name);
 }
@@ -160,6 +107,14 @@ export async function getSource(db: Queryable, tenantId: string, name: string): 
   const source = await findSource(db, tenantId, name);
   if (!source) throw sourceNotFound(tenantId, name);
   return source;
+}
+
+/** The email source mail to `address` is for, whatever its tenant (addresses are unique). */
+export async function findEmailSource(db: Queryable, address: string): Promise<Source | undefined> {
+  const [row] = await db.query<SourceRow>(`SELECT ${COLUMNS} FROM sources WHERE email_address = $1`, [
+    address.toLowerCase(),
+  ]);
+  return row ? fromRow(row) : undefined;
 }
 
 /** A tenant's sources, or every tenant's, by tenant and name. */

@@ -67,23 +67,29 @@ export async function releaseHash(db: Queryable, source: SourceRef, sha256: stri
   );
 }
 
+/** Names the container claimed bytes became: the claim is settled, never taken over. */
+export async function settleHash(
+  db: Queryable,
+  source: SourceRef,
+  sha256: string,
+  containerId: string,
+): Promise<void> {
+  await db.run(
+    "UPDATE source_hashes SET container_id = $4, taken_at = $5 WHERE tenant_id = $1 AND source_name = $2 AND sha256 = $3",
+    [source.tenantId, source.name, sha256, containerId, Date.now()],
+  );
+}
+
 /**
- * Remembers a file as taken: its listing, and (when it made one) the container its bytes became.
- * A duplicate's listing names the earlier container.
+ * Remembers a file's listing as taken, with its bytes' hash and the container they became (or
+ * the earlier one, for a duplicate; none for a zip, whose files each have theirs).
  */
 export async function recordTaken(
   db: Queryable,
   source: SourceRef,
   entry: RemoteEntry,
-  taken: { sha256: string; containerId?: string; claimed: boolean },
+  taken: { sha256: string; containerId?: string },
 ): Promise<void> {
-  const now = Date.now();
-  if (taken.claimed && taken.containerId !== undefined) {
-    await db.run(
-      "UPDATE source_hashes SET container_id = $4, taken_at = $5 WHERE tenant_id = $1 AND source_name = $2 AND sha256 = $3",
-      [source.tenantId, source.name, taken.sha256, taken.containerId, now],
-    );
-  }
   await db.run(
     `INSERT INTO source_files (tenant_id, source_name, path, size, mtime, sha256, container_id, taken_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
@@ -96,7 +102,7 @@ export async function recordTaken(
       entry.mtime,
       taken.sha256,
       taken.containerId ?? null,
-      now,
+      Date.now(),
     ],
   );
 }

@@ -38,6 +38,13 @@ export interface CommonSettings {
    * be writing them. Default 0 (take at once).
    */
   minAgeSeconds?: number;
+  /** How many files a poll fetches at once, each over its own connection; default 1. */
+  concurrency?: number;
+  /**
+   * How many times a poll tries again to connect, list or fetch after a failure (a dropped
+   * connection, a timeout), waiting 1 s, 2 s, 4 s ... between tries; default 2.
+   */
+  retries?: number;
 }
 
 export interface FolderSettings extends CommonSettings {
@@ -83,7 +90,11 @@ export interface SftpSettings extends ServerSettings {
   hostKey?: string;
 }
 
-/** An email source: the address mail for it is sent to. The SMTP listener takes mail for known addresses only. */
+/**
+ * An email source: the address mail for it is sent to. The SMTP listener takes mail for known
+ * addresses only; each attachment matching the pattern becomes a file. Nothing is polled, so
+ * `after`, `archive`, `minAgeSeconds` and `concurrency` do not apply (after is always `keep`).
+ */
 export interface EmailSettings extends CommonSettings {
   /** Lower case, unique over all tenants: `invoices@acme.example`. */
   address: string;
@@ -101,11 +112,11 @@ export interface SettingsByKind {
 }
 export type SourceSettings = SettingsByKind[SourceKind];
 
-export interface Source {
+interface SourceRecord<K extends SourceKind> {
   tenantId: string;
   name: string;
-  kind: SourceKind;
-  settings: SourceSettings;
+  kind: K;
+  settings: SettingsByKind[K];
   /** `rate(...)` or `cron(...)` (the functions' schedule expressions, in UTC); none: polled on demand only. */
   schedule?: string;
   enabled: boolean;
@@ -117,3 +128,15 @@ export interface Source {
   /** Why the last poll failed, or which of its files did; cleared by a poll without errors. */
   lastError?: string;
 }
+
+/** A source; its `kind` tells its settings apart. */
+export type Source = { [K in SourceKind]: SourceRecord<K> }[SourceKind];
+
+/** Kinds whose files are fetched by polling a transport (email is pushed by the SMTP listener instead). */
+export const POLLED_KINDS = Object.freeze(["folder", "ftp", "ftps", "sftp"] as const);
+export type PolledKind = (typeof POLLED_KINDS)[number];
+export const isPolled = (source: Source): source is Extract<Source, { kind: PolledKind }> =>
+  (POLLED_KINDS as readonly string[]).includes(source.kind);
+
+/** The largest email the SMTP listener takes for a source that does not say: 64 MiB. */
+export const DEFAULT_MAX_EMAIL_BYTES = 64 * 1024 * 1024;

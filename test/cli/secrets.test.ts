@@ -54,7 +54,9 @@ describe("inflow secrets on sqlite", () => {
   it("sets from stdin, lists names only, removes, and leaves no value in any output or file", async () => {
     const set = await inflow(["secrets", "set", "acme/sftp", ...data], `${SECRET_VALUE}\n`);
     expect(set).toMatchObject({ code: 0, stderr: "" });
-    expect(set.stdout).toMatch(/^Stored secret acme\/sftp \(master key mk_[0-9a-f]{16}\)\n$/);
+    expect(set.stdout).toMatch(
+      /^Stored secret acme\/sftp for tenant default \(master key mk_[0-9a-f]{16}\)\n$/,
+    );
     expect(statSync(join(dir, "master.key")).mode & 0o777).toBe(0o600);
 
     // Only one trailing newline goes; a CRLF counts as one.
@@ -86,7 +88,7 @@ describe("inflow secrets on sqlite", () => {
       stdout: "Removed secret globex.ftp\n",
     });
     const gone = await inflow(["secrets", "rm", "globex.ftp", ...data]);
-    expect(gone).toMatchObject({ code: 1, stderr: "inflow: No secret globex.ftp.\n" });
+    expect(gone).toMatchObject({ code: 1, stderr: "inflow: Tenant default has no secret globex.ftp.\n" });
 
     const badName = await inflow(["secrets", "set", "no spaces", ...data], SECRET_VALUE);
     expect(badName.code).toBe(1);

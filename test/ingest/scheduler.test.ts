@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../src/cli/commands/serve.js";
 import { writeJson } from "../../src/formats/samples.js";
-import { openTransport } from "../../src/ingest/poll.js";
+import { openTransport } from "../../src/ingest/open-transport.js";
 import { startSourceScheduler } from "../../src/ingest/scheduler.js";
 import { addSource, getSource } from "../../src/ingest/sources.js";
 import { listContainers } from "../../src/invoices/containers.js";

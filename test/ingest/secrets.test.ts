@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { createCipheriv, randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -167,7 +167,55 @@ describe.each(BACKENDS)("secrets on %s", (dialect) => {
     expect(await secrets.remove("globex_ftp-1")).toBe(true);
     expect(await secrets.remove("globex_ftp-1")).toBe(false);
     const missing = await failure(secrets.get("globex_ftp-1"));
-    expect(missing).toMatchObject({ name: "SecretNotFound", message: "No secret globex_ftp-1." });
+    expect(missing).toMatchObject({
+      name: "SecretNotFound",
+      message:
+        "Tenant default has no secret globex_ftp-1: store it with `inflow secrets set globex_ftp-1 --tenant default`.",
+    });
+  });
+
+  it("keeps each tenant's secrets apart: same names, own values, and a row moved across tenants does not open", async () => {
+    const acme = createSecrets(store, masterKey, "acme");
+    await secrets.set("shared-name", "default's value");
+    await acme.set("shared-name", SECRET_VALUE);
+    expect(await secrets.get("shared-name")).toBe("default's value");
+    expect(await acme.get("shared-name")).toBe(SECRET_VALUE);
+    expect((await acme.list()).map((row) => row.name)).toEqual(["shared-name"]);
+    await acme.set("acme-only", "x");
+    expect((await failure(secrets.get("acme-only"))).name).toBe("SecretNotFound");
+
+    // acme's sealed row under default's name: the tenant is authenticated data too.
+    const [row] = await store.query<{ iv: Buffer; ciphertext: Buffer; tag: Buffer }>(
+      "SELECT iv, ciphertext, tag FROM secrets WHERE tenant_id = $1 AND name = $2",
+      ["acme", "shared-name"],
+    );
+    await store.run(
+      "UPDATE secrets SET iv = $1, ciphertext = $2, tag = $3 WHERE tenant_id = $4 AND name = $5",
+      [Buffer.from(row!.iv), Buffer.from(row!.ciphertext), Buffer.from(row!.tag), "default", "shared-name"],
+    );
+    const moved = await failure(secrets.get("shared-name"));
+    expect(moved.name).toBe("SecretUndecryptable");
+    expect(moved.message).not.toContain(SECRET_VALUE);
+  });
+
+  it("still reads a row sealed before secrets had tenants (scheme 1, the default tenant's)", async () => {
+    // Sealed as scheme 1 did: the name alone as authenticated data.
+    const iv = randomBytes(12);
+    const cipher = createCipheriv("aes-256-gcm", masterKey.bytes(), iv);
+    cipher.setAAD(Buffer.from("inflow-secret/1:legacy"));
+    const ciphertext = Buffer.concat([cipher.update(SECRET_VALUE, "utf8"), cipher.final()]);
+    await store.run(
+      `INSERT INTO secrets (tenant_id, name, scheme, key_id, iv, ciphertext, tag, created_at, updated_at)
+       VALUES ('default', 'legacy', 1, $1, $2, $3, $4, 0, 0)`,
+      [masterKey.id, iv, ciphertext, cipher.getAuthTag()],
+    );
+    expect(await secrets.get("legacy")).toBe(SECRET_VALUE);
+    await secrets.set("legacy", SECRET_VALUE);
+    const [resealed] = await store.query<{ scheme: number }>(
+      "SELECT scheme FROM secrets WHERE name = 'legacy'",
+    );
+    expect(Number(resealed!.scheme)).toBe(2);
+    expect(await secrets.get("legacy")).toBe(SECRET_VALUE);
   });
 
   it("keeps only ciphertext, with a fresh IV on every write", async () => {

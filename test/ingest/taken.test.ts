@@ -4,6 +4,7 @@ import {
   recordTaken,
   releaseHash,
   STALE_CLAIM_MILLIS,
+  settleHash,
   takenByListing,
 } from "../../src/ingest/taken.js";
 import type { Store } from "../../src/store/types.js";
@@ -31,7 +32,8 @@ describe.each(BACKENDS)("what a source took, on %s", (dialect) => {
     expect(await claimHash(store, other, "h1")).toEqual({ claimed: true });
 
     const entry = { name: "a.json", size: 10, mtime: 1_000 };
-    await recordTaken(store, source, entry, { sha256: "h1", claimed: true, containerId: "c_1" });
+    await settleHash(store, source, "h1", "c_1");
+    await recordTaken(store, source, entry, { sha256: "h1", containerId: "c_1" });
     expect(await claimHash(store, source, "h1")).toEqual({ claimed: false, containerId: "c_1" });
     expect(await takenByListing(store, source, entry)).toBe(true);
     expect(await takenByListing(store, source, { ...entry, mtime: 2_000 })).toBe(false);

@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { IngestError } from "../../ingest/errors.js";
-import { loadMasterKey, MASTER_KEY_ENV, type MasterKey } from "../../ingest/master-key.js";
+import { MASTER_KEY_ENV, type MasterKey } from "../../ingest/master-key.js";
 import {
   checkSecretName,
   listSecrets,
@@ -8,14 +8,23 @@ import {
   removeSecret,
   setSecret,
 } from "../../ingest/secrets.js";
+import { InvoicesError, tenantNotFound } from "../../invoices/errors.js";
+import { tenantExists } from "../../invoices/tenants.js";
+import { DEFAULT_TENANT } from "../../invoices/types.js";
 import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/types.js";
 import { CliError } from "../errors.js";
 import { table, time, write, writeJson } from "../output.js";
-import { type StorageOptions, storeOf, withStorageOptions } from "../storage-options.js";
+import {
+  masterKeyOf,
+  type StorageOptions,
+  storeOf,
+  withMasterKeyOption,
+  withStorageOptions,
+} from "../storage-options.js";
 
 interface StoreOptions extends StorageOptions {
-  masterKeyFile?: string;
+  tenant: string;
   json?: boolean;
 }
 
@@ -25,14 +34,18 @@ interface StoreOptions extends StorageOptions {
  * where `ps` and shell history would see it) and is never printed.
  */
 const withStoreOptions = (command: Command): Command =>
-  withStorageOptions(command).option("--json", "print JSON instead of text");
+  withMasterKeyOption(withStorageOptions(command))
+    .option("--tenant <id>", "the tenant whose sources use the secret", DEFAULT_TENANT)
+    .option("--json", "print JSON instead of text");
 
 async function withStore<T>(options: StoreOptions, work: (store: Store) => Promise<T>): Promise<T> {
   const store = await openStore(storeOf(options));
   try {
     return await work(store);
   } catch (error) {
-    throw error instanceof IngestError ? new CliError(error.message) : error;
+    throw error instanceof IngestError || error instanceof InvoicesError
+      ? new CliError(error.message)
+      : error;
   } finally {
     await store.close();
   }
@@ -40,11 +53,7 @@ async function withStore<T>(options: StoreOptions, work: (store: Store) => Promi
 
 function masterKeyFor(options: StoreOptions): MasterKey {
   try {
-    // On PostgreSQL there is no data directory: the key comes from INFLOW_MASTER_KEY or --master-key-file.
-    return loadMasterKey({
-      ...(options.database ? {} : { dataDir: options.data }),
-      ...(options.masterKeyFile !== undefined ? { keyFile: options.masterKeyFile } : {}),
-    });
+    return masterKeyOf(options);
   } catch (error) {
     throw error instanceof IngestError ? new CliError(error.message) : error;
   }
@@ -127,11 +136,7 @@ export function registerSecrets(program: Command): void {
       .description(
         "Store a secret, replacing any earlier value. The value is read from stdin (one trailing newline dropped), never from the command line.",
       )
-      .argument("<name>", "1 to 128 of A-Za-z0-9_.-/")
-      .option(
-        "--master-key-file <path>",
-        `the master key file (required with --database unless ${MASTER_KEY_ENV} is set); created with mode 0600 when missing`,
-      ),
+      .argument("<name>", "1 to 128 of A-Za-z0-9_.-/"),
   ).action((name: string, options: StoreOptions) => {
     checkName(name);
     const masterKey = masterKeyFor(options);
@@ -139,9 +144,13 @@ export function registerSecrets(program: Command): void {
       const value = process.stdin.isTTY ? await readValueFromTerminal(name) : await readValueFromPipe();
       if (value.length === 0) throw new CliError(`The value on stdin is empty; secret ${name} not stored.`);
       await withStore(options, async (store) => {
-        const { created } = await setSecret(store, masterKey, name, value);
-        if (options.json) await writeJson({ name, created, keyId: masterKey.id });
-        else await write(`${created ? "Stored" : "Replaced"} secret ${name} (master key ${masterKey.id})\n`);
+        if (!(await tenantExists(store, options.tenant))) throw tenantNotFound(options.tenant);
+        const { created } = await setSecret(store, masterKey, options.tenant, name, value);
+        if (options.json) await writeJson({ tenant: options.tenant, name, created, keyId: masterKey.id });
+        else
+          await write(
+            `${created ? "Stored" : "Replaced"} secret ${name} for tenant ${options.tenant} (master key ${masterKey.id})\n`,
+          );
       });
     })();
   });
@@ -149,7 +158,7 @@ export function registerSecrets(program: Command): void {
     secrets.command("ls").description("List the secrets: names and times, never values."),
   ).action((options: StoreOptions) =>
     withStore(options, async (store) => {
-      const rows = await listSecrets(store);
+      const rows = await listSecrets(store, options.tenant);
       if (options.json) return writeJson(rows);
       await write(
         table(rows, [
@@ -165,8 +174,10 @@ export function registerSecrets(program: Command): void {
   ).action((name: string, options: StoreOptions) => {
     checkName(name);
     return withStore(options, async (store) => {
-      if (!(await removeSecret(store, name))) throw new CliError(`No secret ${name}.`);
-      if (options.json) await writeJson({ name, removed: true });
+      if (!(await removeSecret(store, options.tenant, name))) {
+        throw new CliError(`Tenant ${options.tenant} has no secret ${name}.`);
+      }
+      if (options.json) await writeJson({ tenant: options.tenant, name, removed: true });
       else await write(`Removed secret ${name}\n`);
     });
   });

@@ -1,6 +1,7 @@
 import { type Command, InvalidArgumentError } from "commander";
 import { ResourceFileError } from "../../config/errors.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
+import type { SecretReader } from "../../ingest/secrets.js";
 import type { PipelineStarter } from "../../invoices/starter.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../../invoices/types.js";
 import { describeFailure } from "../../pipeline/failure.js";
@@ -10,12 +11,15 @@ import type { Store } from "../../store/types.js";
 import { seedDemo } from "../demo.js";
 import { CliError } from "../errors.js";
 import { openInstance, selfUrl } from "../instance.js";
+import { parseListenPort } from "../number-arguments.js";
 import { nextShutdownSignal } from "../signals.js";
-import { withStorageOptions } from "../storage-options.js";
+import { withMasterKeyOption, withStorageOptions } from "../storage-options.js";
 
 export interface ServeOptions {
   data: string;
   database?: string;
+  /** The key sources' secrets are sealed under (else INFLOW_MASTER_KEY, or master.key in the data directory). */
+  masterKeyFile?: string;
   host: string;
   port: number;
   publicUrl?: string;
@@ -32,12 +36,12 @@ export interface ServeOptions {
 }
 
 export function registerServe(program: Command): void {
-  withStorageOptions(program.command("serve"))
+  withMasterKeyOption(withStorageOptions(program.command("serve")))
     .description(
       "Run Inflow in one process: the containers and invoices API (/v1), the AWS endpoints (SQS, Step Functions, Lambda), the digitize pipeline's workers and the queues' background work.",
     )
     .option("--host <host>", "address to listen on", DEFAULT_HOST)
-    .option("--port <port>", "port to listen on (0: any free port)", parsePort, DEFAULT_PORT)
+    .option("--port <port>", "port to listen on (0: any free port)", parseListenPort, DEFAULT_PORT)
     .option(
       "--public-url <url>",
       "base of the queue URLs handed out (default: the host each caller used)",
@@ -60,6 +64,8 @@ export interface RunningServer {
   store: Store;
   /** Starts containers through the pipeline in this process, as `POST /v1/files` does. */
   pipeline: PipelineStarter;
+  /** Reads sources' secrets under this process's master key (loaded on first need). */
+  readSecret: SecretReader;
   /** Stops taking requests, then the workers, then closes the database. */
   close(): Promise<void>;
 }
@@ -92,6 +98,7 @@ export async function startServer(
       states: { executions: { describe: describeFailure(states) } },
       pipeline,
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+      readSecret: instance.readSecret,
     },
     publicUrl: options.publicUrl,
     logger: { level: "warn" },
@@ -116,7 +123,15 @@ export async function startServer(
     const resources = await instance.install(selfUrl(address));
     if (options.workers !== false) await instance.startWorkers();
     if (options.demo) stopDemo = await seedDemo(store, pipeline);
-    return { address, location: store.location, ...(resources ? { resources } : {}), store, pipeline, close };
+    return {
+      address,
+      location: store.location,
+      ...(resources ? { resources } : {}),
+      store,
+      pipeline,
+      readSecret: instance.readSecret,
+      close,
+    };
   } catch (error) {
     await close();
     throw error;
@@ -150,13 +165,6 @@ function listenError(error: unknown, host: string, port: number): Error {
     default:
       return error instanceof Error ? error : new Error(String(error));
   }
-}
-
-function parsePort(value: string): number {
-  const port = Number(value);
-  if (!/^\d+$/.test(value) || port > 65_535)
-    throw new InvalidArgumentError("expected a port number, 0 to 65535.");
-  return port;
 }
 
 function parseUrl(value: string): string {

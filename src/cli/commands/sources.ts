@@ -1,22 +1,28 @@
 import { resolve } from "node:path";
-import { type Command, InvalidArgumentError, Option } from "commander";
+import { type Command, Option } from "commander";
 import { IngestError } from "../../ingest/errors.js";
 import { type PollReport, pollSource } from "../../ingest/poll.js";
+import { createSecretReader } from "../../ingest/secrets.js";
 import { addSource, listSources, removeSource } from "../../ingest/sources.js";
-import { AFTER_ACTIONS } from "../../ingest/types.js";
+import { AFTER_ACTIONS, SOURCE_KINDS, type Source } from "../../ingest/types.js";
 import { containerProgress } from "../../invoices/containers.js";
 import { InvoicesError } from "../../invoices/errors.js";
 import { DEFAULT_TENANT } from "../../invoices/types.js";
 import { openStore } from "../../store/open.js";
 import type { Store } from "../../store/types.js";
 import { CliError } from "../errors.js";
+import { wholeNumber } from "../number-arguments.js";
 import { table, time, truncate, write, writeJson } from "../output.js";
-import { storeOf, withStorageOptions } from "../storage-options.js";
+import {
+  masterKeyOf,
+  type StorageOptions,
+  storeOf,
+  withMasterKeyOption,
+  withStorageOptions,
+} from "../storage-options.js";
 import { startServer } from "./serve.js";
 
-interface SourceOptions {
-  data: string;
-  database?: string;
+interface SourceOptions extends StorageOptions {
   json?: boolean;
   tenant: string;
 }
@@ -24,13 +30,69 @@ interface SourceOptions {
 interface AddOptions extends SourceOptions {
   kind: string;
   path?: string;
+  host?: string;
+  port?: number;
+  user?: string;
+  passwordSecret?: string;
+  privateKeySecret?: string;
+  hostKey?: string;
+  directory?: string;
+  tls?: string;
+  caFile?: string;
+  timeout?: number;
+  address?: string;
+  maxEmailBytes?: number;
   pattern?: string;
-  after: string;
+  after?: string;
   archive?: string;
   schedule?: string;
   maxFileBytes?: number;
   minAge?: number;
+  concurrency?: number;
+  retries?: number;
   disabled?: boolean;
+}
+
+/** `--flag` to settings field: only the flags given become settings, so each kind's checks see what was asked. */
+const SETTING_FLAGS = {
+  host: "host",
+  port: "port",
+  user: "user",
+  passwordSecret: "passwordSecret",
+  privateKeySecret: "privateKeySecret",
+  hostKey: "hostKey",
+  directory: "directory",
+  tls: "tls",
+  caFile: "caFile",
+  timeout: "timeoutSeconds",
+  address: "address",
+  maxEmailBytes: "maxEmailBytes",
+  pattern: "pattern",
+  after: "after",
+  archive: "archive",
+  maxFileBytes: "maxFileBytes",
+  minAge: "minAgeSeconds",
+  concurrency: "concurrency",
+  retries: "retries",
+} as const satisfies Partial<Record<keyof AddOptions, string>>;
+
+const parseBytes = wholeNumber("a number of bytes", 1);
+const parseSeconds = wholeNumber("a whole number of seconds", 0);
+const parseCount = wholeNumber("a whole number", 0, 16);
+const parsePort = wholeNumber("a port number", 1, 65_535);
+
+/** Where a source's files come from, for the table. */
+function whereOf(source: Source): string {
+  switch (source.kind) {
+    case "folder":
+      return source.settings.path;
+    case "email":
+      return source.settings.address;
+    default: {
+      const { user, host, port, directory } = source.settings;
+      return `${source.kind}://${user}@${host}${port !== undefined ? `:${port}` : ""}/${directory ?? ""}`;
+    }
+  }
 }
 
 /** How often `poll` looks at the containers it made until each is Done or Error. */
@@ -39,7 +101,7 @@ const ERROR_COLUMN_WIDTH = 80;
 
 /** Sources live in the database: these commands open it directly, as `inflow tenants` does. */
 function withOptions(command: Command): Command {
-  return withStorageOptions(command)
+  return withMasterKeyOption(withStorageOptions(command))
     .option("--tenant <id>", "the tenant the source belongs to", DEFAULT_TENANT)
     .option("--json", "print JSON instead of a table");
 }
@@ -63,7 +125,7 @@ export function registerSources(program: Command): void {
   const sources = program
     .command("sources")
     .description(
-      "Sources: where a tenant's supplier files arrive (a drop folder today; FTP, SFTP and email to come). A poll makes a container of each new file.",
+      "Sources: where a tenant's supplier files arrive (a drop folder, an FTP, FTPS or SFTP server, an email address). A poll makes a container of each new file; mail becomes containers as it arrives (inflow serve --smtp-port).",
     );
 
   withOptions(
@@ -71,11 +133,45 @@ export function registerSources(program: Command): void {
       .command("add")
       .description("Add a source.")
       .argument("<name>", "1 to 64 of A-Za-z0-9_.-")
-      .requiredOption("--kind <kind>", "folder")
+      .addOption(
+        new Option("--kind <kind>", "what the source is").choices(SOURCE_KINDS).makeOptionMandatory(),
+      )
       .option("--path <dir>", "folder: the drop directory")
+      .option("--host <host>", "ftp, ftps, sftp: the server")
+      .option("--port <port>", "ftp, ftps, sftp: the port (default 21, 990 for implicit TLS, 22)", parsePort)
+      .option("--user <name>", "ftp, ftps, sftp: the user to log in as")
+      .option(
+        "--password-secret <secret>",
+        "ftp, ftps, sftp: the name of the tenant's secret holding the password",
+      )
+      .option("--private-key-secret <secret>", "sftp: the name of the tenant's secret holding a private key")
+      .option(
+        "--host-key <fingerprint>",
+        "sftp: the server's key, SHA256:... as `inflow sources test` shows it",
+      )
+      .option(
+        "--directory <dir>",
+        "ftp, ftps, sftp: the directory on the server (default the login directory)",
+      )
+      .addOption(
+        new Option("--tls <mode>", "ftps: explicit (AUTH TLS, default) or implicit").choices([
+          "explicit",
+          "implicit",
+        ]),
+      )
+      .option("--ca-file <pem>", "ftps: a CA certificate to trust besides the system's", (value) =>
+        resolve(value),
+      )
+      .option(
+        "--timeout <seconds>",
+        "ftp, ftps, sftp: for connecting and each transfer (default 30)",
+        parseSeconds,
+      )
+      .option("--address <email>", "email: the address mail for the source is sent to")
+      .option("--max-email-bytes <n>", "email: refuse larger emails (default 64 MiB)", parseBytes)
       .option("--pattern <glob>", "take only file names matching this glob, e.g. '*.edi' or '*.{csv,json}'")
       .addOption(
-        new Option("--after <action>", "what happens to a taken file").choices(AFTER_ACTIONS).default("keep"),
+        new Option("--after <action>", "what happens to a taken file (default keep)").choices(AFTER_ACTIONS),
       )
       .option("--archive <dir>", "with --after move: where taken files go (relative: inside the folder)")
       .option("--schedule <expression>", 'when to poll: "rate(5 minutes)" or "cron(0 6 * * ? *)", in UTC')
@@ -84,6 +180,16 @@ export function registerSources(program: Command): void {
         "--min-age <seconds>",
         "leave files modified less than this long ago for a later poll",
         parseSeconds,
+      )
+      .option(
+        "--concurrency <n>",
+        "files fetched at once, each over its own connection (default 1)",
+        parseCount,
+      )
+      .option(
+        "--retries <n>",
+        "tries again after a failed connect or transfer, 1 s, 2 s, 4 s ... apart (default 2)",
+        parseCount,
       )
       .option("--disabled", "add it disabled (not polled on its schedule)"),
   ).action((name: string, options: AddOptions) =>
@@ -94,11 +200,13 @@ export function registerSources(program: Command): void {
         kind: options.kind,
         settings: {
           ...(options.path !== undefined ? { path: resolve(options.path) } : {}),
-          ...(options.pattern !== undefined ? { pattern: options.pattern } : {}),
-          after: options.after,
-          ...(options.archive !== undefined ? { archive: options.archive } : {}),
-          ...(options.maxFileBytes !== undefined ? { maxFileBytes: options.maxFileBytes } : {}),
-          ...(options.minAge !== undefined ? { minAgeSeconds: options.minAge } : {}),
+          ...Object.fromEntries(
+            Object.entries(SETTING_FLAGS).flatMap(([flag, field]) =>
+              options[flag as keyof typeof SETTING_FLAGS] !== undefined
+                ? [[field, options[flag as keyof typeof SETTING_FLAGS]]]
+                : [],
+            ),
+          ),
         },
         ...(options.schedule !== undefined ? { schedule: options.schedule } : {}),
         ...(options.disabled ? { enabled: false } : {}),
@@ -121,7 +229,7 @@ export function registerSources(program: Command): void {
             { header: "TENANT", value: (row) => row.tenantId },
             { header: "NAME", value: (row) => row.name },
             { header: "KIND", value: (row) => row.kind },
-            { header: "WHERE", value: (row) => row.settings.path },
+            { header: "WHERE", value: whereOf },
             { header: "PATTERN", value: (row) => row.settings.pattern ?? "*" },
             { header: "AFTER", value: (row) => row.settings.after },
             { header: "SCHEDULE", value: (row) => (row.enabled ? (row.schedule ?? "-") : "disabled") },
@@ -147,7 +255,8 @@ export function registerSources(program: Command): void {
       const pipeline = {
         receive: () => Promise.reject(new Error("sources test takes nothing")),
       };
-      const report = await pollSource({ store, pipeline }, options.tenant, name, { take: false });
+      const readSecret = createSecretReader(store, () => masterKeyOf(options));
+      const report = await pollSource({ store, pipeline, readSecret }, options.tenant, name, { take: false });
       await printReport(report, options.json === true);
       if (report.error !== undefined) process.exitCode = 1;
     }),
@@ -164,6 +273,7 @@ export function registerSources(program: Command): void {
     const server = await startServer({
       data: options.data,
       ...(options.database !== undefined ? { database: options.database } : {}),
+      ...(options.masterKeyFile !== undefined ? { masterKeyFile: options.masterKeyFile } : {}),
       host: "127.0.0.1",
       port: 0,
       // This poll only: the scheduled ones are for serve and worker.
@@ -249,20 +359,4 @@ async function printReport(report: PollReport, json: boolean): Promise<void> {
   await write(
     `${listed} file${listed === 1 ? "" : "s"} listed, ${report.taken} taken${report.ignored > 0 ? `, ${report.ignored} not matching the pattern` : ""}\n`,
   );
-}
-
-function parseBytes(value: string): number {
-  const bytes = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(bytes) || bytes < 1) {
-    throw new InvalidArgumentError("expected a number of bytes, at least 1.");
-  }
-  return bytes;
-}
-
-function parseSeconds(value: string): number {
-  const seconds = Number(value);
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(seconds)) {
-    throw new InvalidArgumentError("expected a whole number of seconds.");
-  }
-  return seconds;
 }

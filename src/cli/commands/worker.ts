@@ -5,14 +5,17 @@ import type { PipelineSettings } from "../../pipeline/settings.js";
 import { DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
 import { CliError } from "../errors.js";
 import { DEFAULT_STEP_CONCURRENCY, openInstance } from "../instance.js";
+import { wholeNumber } from "../number-arguments.js";
 import { nextShutdownSignal } from "../signals.js";
-import { withStorageOptions } from "../storage-options.js";
+import { withMasterKeyOption, withStorageOptions } from "../storage-options.js";
 
 const DEFAULT_API = `http://${DEFAULT_HOST}:${DEFAULT_PORT}`;
 
 export interface WorkerOptions {
   data: string;
   database?: string;
+  /** The key sources' secrets are sealed under, for the sources this worker polls on schedule. */
+  masterKeyFile?: string;
   concurrency?: number;
   /** The `inflow serve` whose containers and invoices services the pipeline's functions call; default the local one. */
   api?: string;
@@ -23,7 +26,7 @@ export interface WorkerOptions {
 }
 
 export function registerWorker(program: Command): void {
-  withStorageOptions(program.command("worker"))
+  withMasterKeyOption(withStorageOptions(program.command("worker")))
     .description(
       "Run only the workers: workflow steps, the digitize pipeline's functions and the queues' background work, no HTTP. Start any number against one PostgreSQL database.",
     )
@@ -36,7 +39,7 @@ export function registerWorker(program: Command): void {
     .option(
       "--concurrency <n>",
       "workflow steps taken in parallel by this process",
-      parseConcurrency,
+      wholeNumber("a number", 1, 64),
       DEFAULT_STEP_CONCURRENCY,
     )
     .option("--config <file>", "resource file (inflow.yaml) to create or update resources from at start")
@@ -88,13 +91,6 @@ async function work(options: WorkerOptions): Promise<void> {
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);
   await worker.close();
-}
-
-function parseConcurrency(value: string): number {
-  const n = Number(value);
-  if (!/^\d+$/.test(value) || n < 1 || n > 64)
-    throw new InvalidArgumentError("expected a number from 1 to 64.");
-  return n;
 }
 
 function parseApiUrl(value: string): string {

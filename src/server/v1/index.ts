@@ -1,5 +1,7 @@
 import { createRequire } from "node:module";
 import type { FastifyError, FastifyInstance, FastifyReply } from "fastify";
+import { IngestError } from "../../ingest/errors.js";
+import type { SecretReader } from "../../ingest/secrets.js";
 import { InvoicesError } from "../../invoices/errors.js";
 import type { PipelineStarter } from "../../invoices/starter.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../../invoices/types.js";
@@ -12,6 +14,7 @@ import { fileRoutes } from "./files.js";
 import { invoiceRoutes } from "./invoices.js";
 import { createOpenApi } from "./openapi.js";
 import { pipelineRoutes } from "./pipeline.js";
+import { sourceRoutes } from "./sources.js";
 import { supplierRoutes } from "./suppliers.js";
 
 export interface V1Options {
@@ -21,6 +24,8 @@ export interface V1Options {
   pipeline: PipelineStarter;
   /** The largest file `POST /v1/files` takes; default 64 MiB. */
   maxFileBytes?: number;
+  /** Reads the secrets sources log in with, for `/v1/sources/NAME/poll` and `test`. */
+  readSecret?: SecretReader;
 }
 
 /** The status of the Step Functions errors the pipeline routes can meet, by name. */
@@ -53,7 +58,9 @@ export async function v1Api(app: FastifyInstance, options: V1Options): Promise<v
       const keys = databaseKeys(options.store);
 
       v1.setErrorHandler((error: FastifyError, request, reply) => {
-        if (error instanceof InvoicesError) return sendError(reply, error.status, error.name, error.message);
+        if (error instanceof InvoicesError || error instanceof IngestError) {
+          return sendError(reply, error.status, error.name, error.message);
+        }
         if (error instanceof ServiceError) {
           return sendError(reply, SERVICE_ERROR_STATUS[error.name] ?? 400, error.name, error.message);
         }
@@ -102,6 +109,11 @@ export async function v1Api(app: FastifyInstance, options: V1Options): Promise<v
       await v1.register(containerRoutes, { store: options.store, pipeline: options.pipeline });
       await v1.register(invoiceRoutes, { store: options.store });
       await v1.register(supplierRoutes, { store: options.store });
+      await v1.register(sourceRoutes, {
+        store: options.store,
+        pipeline: options.pipeline,
+        ...(options.readSecret ? { readSecret: options.readSecret } : {}),
+      });
       await v1.register(pipelineRoutes, {
         prefix: "/pipeline",
         store: options.store,
