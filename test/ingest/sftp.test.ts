@@ -229,7 +229,7 @@ describe("the sftp transport against a real SFTP server", () => {
     const garbage = await refusal(
       connect({}, { privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-key\n" }),
     );
-    expect(garbage).toMatchObject({ name: "SourceRefused" });
+    expect(garbage).toMatchObject({ name: "SourceConnectionFailed" });
     expect(garbage.message).not.toContain("not-a-key");
   });
 
