@@ -11,6 +11,7 @@ import {
   type EmailSettings,
   type FolderSettings,
   type FtpSettings,
+  MAX_EMAIL_BYTES,
   type ServerSettings,
   type SettingsByKind,
   type SftpSettings,
@@ -219,7 +220,7 @@ function emailSettings(fields: Fields): EmailSettings {
     throw invalidSource("An email source keeps nothing to delete or move: its after-action is keep.");
   }
   const maxEmailBytes =
-    wholeNumber(fields, "maxEmailBytes", "The email size limit", 1024, 1024 * 1024 * 1024) ??
+    wholeNumber(fields, "maxEmailBytes", "The email size limit", 1024, MAX_EMAIL_BYTES) ??
     DEFAULT_MAX_EMAIL_BYTES;
   return { address, maxEmailBytes, ...common(fields) };
 }

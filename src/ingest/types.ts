@@ -140,3 +140,5 @@ export const isPolled = (source: Source): source is Extract<Source, { kind: Poll
 
 /** The largest email the SMTP listener takes for a source that does not say: 64 MiB. */
 export const DEFAULT_MAX_EMAIL_BYTES = 64 * 1024 * 1024;
+/** The largest email any source may take: 256 MiB (mail is parsed in memory). */
+export const MAX_EMAIL_BYTES = 256 * 1024 * 1024;

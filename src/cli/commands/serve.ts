@@ -2,6 +2,7 @@ import { type Command, InvalidArgumentError } from "commander";
 import { ResourceFileError } from "../../config/errors.js";
 import { createFunctions, type Functions } from "../../functions/registry.js";
 import type { SecretReader } from "../../ingest/secrets.js";
+import { type SmtpListener, startSmtpListener } from "../../ingest/smtp.js";
 import type { PipelineStarter } from "../../invoices/starter.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../../invoices/types.js";
 import { describeFailure } from "../../pipeline/failure.js";
@@ -33,6 +34,10 @@ export interface ServeOptions {
   scheduleSources?: boolean;
   /** The pipeline's tuning (tests shorten its timeouts). */
   pipeline?: Partial<PipelineSettings>;
+  /** Listen for email sources' mail on this port (0: any free one); none: no SMTP listener. */
+  smtpPort?: number;
+  /** Where the SMTP listener listens; default 127.0.0.1. */
+  smtpHost?: string;
 }
 
 export function registerServe(program: Command): void {
@@ -50,6 +55,12 @@ export function registerServe(program: Command): void {
     .option("--config <file>", "resource file (inflow.yaml) to create or update resources from at start")
     .option("--no-workers", "serve the APIs only; `inflow worker --api URL` processes do the work")
     .option("--demo", "seed demo containers from generated supplier files, and keep new ones coming")
+    .option(
+      "--smtp-port <port>",
+      "take mail for email sources on this port (e.g. 2525; 25 needs privileges)",
+      parseListenPort,
+    )
+    .option("--smtp-host <host>", "address the SMTP listener listens on", DEFAULT_HOST)
     .action(serve);
 }
 
@@ -66,6 +77,8 @@ export interface RunningServer {
   pipeline: PipelineStarter;
   /** Reads sources' secrets under this process's master key (loaded on first need). */
   readSecret: SecretReader;
+  /** Where the SMTP listener takes email sources' mail, `HOST:PORT`, when it runs. */
+  smtp?: string;
   /** Stops taking requests, then the workers, then closes the database. */
   close(): Promise<void>;
 }
@@ -104,8 +117,10 @@ export async function startServer(
     logger: { level: "warn" },
   });
   let stopDemo: (() => Promise<void>) | undefined;
+  let smtp: SmtpListener | undefined;
   // Callers first, then the workers that would still write, then what they write to.
   const close = async () => {
+    await smtp?.close();
     await stopDemo?.();
     await app.close();
     await instance.close();
@@ -123,6 +138,18 @@ export async function startServer(
     const resources = await instance.install(selfUrl(address));
     if (options.workers !== false) await instance.startWorkers();
     if (options.demo) stopDemo = await seedDemo(store, pipeline);
+    if (options.smtpPort !== undefined) {
+      smtp = await startSmtpListener(
+        { store, pipeline },
+        {
+          host: options.smtpHost ?? DEFAULT_HOST,
+          port: options.smtpPort,
+          onError: (error) => app.log.error(error),
+        },
+      ).catch((error) => {
+        throw listenError(error, options.smtpHost ?? DEFAULT_HOST, options.smtpPort!, "--smtp-port");
+      });
+    }
     return {
       address,
       location: store.location,
@@ -130,6 +157,7 @@ export async function startServer(
       store,
       pipeline,
       readSecret: instance.readSecret,
+      ...(smtp ? { smtp: smtp.address } : {}),
       close,
     };
   } catch (error) {
@@ -147,18 +175,19 @@ async function serve(options: ServeOptions): Promise<void> {
   process.stdout.write(
     `  API: ${server.address}/v1/containers (OpenAPI: ${server.address}/v1/openapi.json); AWS endpoints: ${server.address}\n`,
   );
+  if (server.smtp) process.stdout.write(`  SMTP: ${server.smtp} takes mail for the email sources\n`);
   if (server.resources) process.stdout.write(`${server.resources}\n`);
   const signal = await nextShutdownSignal();
   process.stdout.write(`Received ${signal}, shutting down\n`);
   await server.close();
 }
 
-function listenError(error: unknown, host: string, port: number): Error {
+function listenError(error: unknown, host: string, port: number, flag = "--port"): Error {
   switch ((error as NodeJS.ErrnoException).code) {
     case "EADDRINUSE":
-      return new CliError(`Port ${port} on ${host} is already in use; choose another with --port.`);
+      return new CliError(`Port ${port} on ${host} is already in use; choose another with ${flag}.`);
     case "EACCES":
-      return new CliError(`Not allowed to listen on ${host}:${port}; choose a port above 1023 with --port.`);
+      return new CliError(`Not allowed to listen on ${host}:${port}; choose a port above 1023 with ${flag}.`);
     case "EADDRNOTAVAIL":
     case "ENOTFOUND":
       return new CliError(`Cannot listen on ${host}: it is not an address of this machine.`);
