@@ -46,7 +46,9 @@ describe.each(BACKENDS)("email sources through the SMTP listener on %s", (dialec
     throw new Error(`containers ${ids.join(", ")} did not finish`);
   }
   /** Sends and answers the SMTP outcome: accepted, or the server's reply code and text. */
-  const send = (message: SendMailOptions) =>
+  const send = (
+    message: SendMailOptions,
+  ): Promise<{ accepted?: string[]; code?: number; response?: string }> =>
     mailer
       .sendMail({ from: "billing@supplier.example", subject: "Invoices", text: "Attached.", ...message })
       .then(
