@@ -52,6 +52,8 @@ export const sourceNotFound = (tenantId: string, name: string) =>
   new IngestError("SourceNotFound", `No source ${name} for tenant ${tenantId}.`, 404);
 export const sourceExists = (tenantId: string, name: string) =>
   new IngestError("SourceExists", `Tenant ${tenantId} already has a source ${name}.`, 409);
+export const tenantKeyRequired = () =>
+  new IngestError("TenantKeyRequired", "Sources belong to a tenant: call with a tenant's API key.", 403);
 export const emailAddressTaken = (address: string) =>
   new IngestError("EmailAddressTaken", `Another source already takes mail for ${address}.`, 409);
 export const unsafeFileName = (name: string) =>

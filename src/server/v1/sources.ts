@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { invalidSource } from "../../ingest/errors.js";
+import { tenantKeyRequired } from "../../ingest/errors.js";
 import { type PollDeps, pollSource } from "../../ingest/poll.js";
 import { addSource, getSource, listSources, removeSource } from "../../ingest/sources.js";
 import { SOURCE_KINDS, type Source } from "../../ingest/types.js";
@@ -82,8 +82,7 @@ const sourceJson = (source: Source) => ({
 /** Sources belong to a tenant: the pipeline's service key, which has none, is refused. */
 function tenantOf(request: FastifyRequest): string {
   const tenantId = tenantScope(principalOf(request));
-  if (tenantId === undefined)
-    throw invalidSource("Sources belong to a tenant: call with a tenant's API key.");
+  if (tenantId === undefined) throw tenantKeyRequired();
   return tenantId;
 }
 

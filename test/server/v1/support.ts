@@ -1,4 +1,5 @@
 import Fastify, { type FastifyInstance } from "fastify";
+import type { SecretReader } from "../../../src/ingest/secrets.js";
 import { createApiKey } from "../../../src/invoices/api-keys.js";
 import { serviceKey } from "../../../src/invoices/service-key.js";
 import { createPipelineStarter, type PipelineStarter } from "../../../src/invoices/starter.js";
@@ -36,7 +37,10 @@ export interface Api {
   close(): Promise<void>;
 }
 
-export async function startApi(dialect: Dialect, options: { maxFileBytes?: number } = {}): Promise<Api> {
+export async function startApi(
+  dialect: Dialect,
+  options: { maxFileBytes?: number; readSecret?: (store: Store) => SecretReader } = {},
+): Promise<Api> {
   const database = createTestDatabase(dialect);
   const store = await database.open();
   const queues = createQueues(store);
@@ -44,7 +48,13 @@ export async function startApi(dialect: Dialect, options: { maxFileBytes?: numbe
   const machine = await states.machines.create({ name: "digitize", definition: WAITING_MACHINE });
   const pipeline = createPipelineStarter({ store, states, stateMachineArn: machine.arn });
   const app = Fastify({ forceCloseConnections: true });
-  await app.register(v1Api, { store, states, pipeline, maxFileBytes: options.maxFileBytes });
+  await app.register(v1Api, {
+    store,
+    states,
+    pipeline,
+    maxFileBytes: options.maxFileBytes,
+    ...(options.readSecret ? { readSecret: options.readSecret(store) } : {}),
+  });
   const url = await listenOnFreePort(app);
   const key = await serviceKey(store);
   return {
