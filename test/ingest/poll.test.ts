@@ -2,8 +2,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, utimesSync, wr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import yazl from "yazl";
 import { type RunningServer, startServer } from "../../src/cli/commands/serve.js";
 import { writeJson } from "../../src/formats/samples.js";
+import { IngestError } from "../../src/ingest/errors.js";
 import { createFolderTransport } from "../../src/ingest/folder.js";
 import { type PollReport, pollSource } from "../../src/ingest/poll.js";
 import { addSource, getSource } from "../../src/ingest/sources.js";
@@ -257,5 +259,128 @@ describe.each(BACKENDS)("polling a folder source on %s", (dialect) => {
     const source = await getSource(server.store, "default", "late");
     expect(source.lastError).toBeUndefined();
     expect(source.filesTaken).toBe(1);
+  }, 60_000);
+
+  it("fetches over several connections at once, and tries a dropped one again over a new connection", async () => {
+    const dir = folder("lanes");
+    for (let i = 1; i <= 6; i++) writeFileSync(join(dir, `f${i}.json`), invoices(100 + i));
+    await addSource(server.store, {
+      tenantId: "default",
+      name: "lanes",
+      kind: "folder",
+      settings: { path: dir, concurrency: 3, retries: 2 },
+    });
+    let opened = 0;
+    let fetching = 0;
+    let mostAtOnce = 0;
+    let dropped = false;
+    const transportFor = (): Transport => {
+      opened++;
+      const folderTransport = createFolderTransport({ path: dir });
+      return {
+        ...folderTransport,
+        async fetch(entry, maxBytes) {
+          fetching++;
+          mostAtOnce = Math.max(mostAtOnce, fetching);
+          try {
+            await sleep(50);
+            if (entry.name === "f2.json" && !dropped) {
+              dropped = true;
+              throw Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" });
+            }
+            return await folderTransport.fetch(entry, maxBytes);
+          } finally {
+            fetching--;
+          }
+        },
+      };
+    };
+    const report = await pollSource({ ...server, transportFor, retryWaitMillis: 10 }, "default", "lanes");
+    expect(report.error).toBeUndefined();
+    expect(report.taken).toBe(6);
+    expect(report.files.every((file) => file.status === "taken" && file.error === undefined)).toBe(true);
+    expect(mostAtOnce).toBe(3);
+    // Three lanes, and the lane whose connection dropped opened another.
+    expect(opened).toBe(4);
+  }, 60_000);
+
+  it("tries a failing source again with back-off, but not a refused login", async () => {
+    const dir = folder("flaky");
+    await addSource(server.store, {
+      tenantId: "default",
+      name: "flaky",
+      kind: "folder",
+      settings: { path: dir, retries: 2 },
+    });
+    let opened = 0;
+    const failing = (error: Error) => () => {
+      opened++;
+      throw error;
+    };
+    const unavailable = await pollSource(
+      { ...server, transportFor: failing(new Error("connect ETIMEDOUT")), retryWaitMillis: 10 },
+      "default",
+      "flaky",
+    );
+    expect(unavailable.error).toBe("connect ETIMEDOUT");
+    expect(opened).toBe(3);
+
+    opened = 0;
+    const refused = new IngestError("SourceRefused", "sftp://u@h:22: authentication refused", 401);
+    const report = await pollSource(
+      { ...server, transportFor: failing(refused), retryWaitMillis: 10 },
+      "default",
+      "flaky",
+    );
+    expect(report.error).toBe(refused.message);
+    expect(opened).toBe(1);
+    expect((await getSource(server.store, "default", "flaky")).lastError).toBe(refused.message);
+  }, 60_000);
+
+  it("unpacks a zip into one container per file, and takes none of them again in another zip", async () => {
+    const dir = folder("zips");
+    const zipOf = (files: Record<string, string>) =>
+      new Promise<Buffer>((resolve, reject) => {
+        const zip = new yazl.ZipFile();
+        for (const [name, text] of Object.entries(files)) zip.addBuffer(Buffer.from(text), name);
+        zip.end();
+        const chunks: Buffer[] = [];
+        zip.outputStream.on("data", (chunk: Buffer) => chunks.push(chunk));
+        zip.outputStream.on("end", () => resolve(Buffer.concat(chunks)));
+        zip.outputStream.on("error", reject);
+      });
+    writeFileSync(
+      join(dir, "batch.zip"),
+      await zipOf({ "a/x.json": invoices(201), "b/y.json": invoices(202) }),
+    );
+    await addSource(server.store, {
+      tenantId: "default",
+      name: "zips",
+      kind: "folder",
+      settings: { path: dir },
+    });
+    const first = await pollSource(server, "default", "zips");
+    expect(first.taken).toBe(2);
+    expect(first.files).toMatchObject([
+      {
+        name: "batch.zip",
+        status: "unpacked",
+        unpacked: [
+          { name: "x.json", status: "taken" },
+          { name: "y.json", status: "taken" },
+        ],
+      },
+    ]);
+    const ids = first.files[0]!.unpacked!.map((file) => file.containerId!);
+    expect(await finished(ids)).toEqual(["Done", "Done"]);
+
+    // The same file again in another archive: known bytes, no new container.
+    writeFileSync(join(dir, "again.zip"), await zipOf({ "x.json": invoices(201), "z.json": invoices(203) }));
+    const second = await pollSource(server, "default", "zips");
+    expect(second.taken).toBe(1);
+    expect(second.files.find((file) => file.name === "again.zip")!.unpacked).toMatchObject([
+      { name: "x.json", status: "duplicate", containerId: ids[0] },
+      { name: "z.json", status: "taken" },
+    ]);
   }, 60_000);
 });
