@@ -7,13 +7,18 @@ const LONGEST_WAIT_MILLIS = 30_000;
 /** The tries a source makes after a failure when its settings do not say. */
 export const DEFAULT_RETRIES = 2;
 
+/** A local file system's answers that stay the same however often they are asked. */
+const LASTING_CODES = new Set(["ENOENT", "ENOTDIR", "EACCES", "EPERM"]);
+
 /**
  * Whether trying again could help: a dropped connection, a timeout or a server's 5xx may pass; a
  * refused login, a missing secret, a file over its limit or an unsafe name will not (Inflow's own
- * refusals carry a status below 502).
+ * refusals carry a status below 502), nor a drop folder that is missing or not readable.
  */
 export const isRetryable = (error: unknown): boolean =>
-  !(error instanceof IngestError) || error.status >= 502;
+  error instanceof IngestError
+    ? error.status >= 502
+    : !LASTING_CODES.has((error as NodeJS.ErrnoException)?.code ?? "");
 
 /**
  * Runs `attempt` until it succeeds, it fails in a way trying again cannot help, or `retries` more
