@@ -291,7 +291,7 @@ export function registerSources(program: Command): void {
     await printReport(report, options.json === true);
     const failed =
       report.error !== undefined ||
-      (report.files as PolledWithState[]).some((file) => file.status === "error" || file.state === "Error");
+      rowsOf(report).some(({ row }) => row.status === "error" || row.state === "Error");
     if (failed) process.exitCode = 1;
   });
 
@@ -311,47 +311,66 @@ export function registerSources(program: Command): void {
   );
 }
 
-type PolledWithState = PollReport["files"][number] & { state?: string; invoices?: number };
+type Row = { name: string; size: number; status: string; containerId?: string; error?: string } & {
+  state?: string;
+  invoices?: number;
+};
 
-/** Waits until every container the poll made is Done or Error, and notes each one's end on its file. */
+/**
+ * The report's files, each with a zip's members after it (labelled inside it: `batch.zip/x.edi`).
+ * Rows are the report's own objects, so the states noted on them show in `--json` too.
+ */
+const rowsOf = (report: PollReport): { label: string; row: Row }[] =>
+  report.files.flatMap((file) => [
+    { label: file.name, row: file as Row },
+    ...(file.unpacked ?? []).map((member) => ({ label: `${file.name}/${member.name}`, row: member as Row })),
+  ]);
+
+/** Waits until every container the poll made is Done or Error, and notes each one's end on its row. */
 async function waitForContainers(store: Store, report: PollReport): Promise<void> {
-  const files = report.files as PolledWithState[];
   const waiting = new Map(
-    files
-      .filter((file) => file.status === "taken" && file.containerId)
-      .map((file) => [file.containerId!, file]),
+    rowsOf(report)
+      .map(({ row }) => row)
+      .filter((row) => row.status === "taken" && row.containerId)
+      .map((row) => [row.containerId!, row]),
   );
   while (waiting.size > 0) {
     await new Promise((resolve) => setTimeout(resolve, WAIT_MILLIS));
     for (const container of await containerProgress(store, [...waiting.keys()])) {
       if (container.state !== "Done" && container.state !== "Error") continue;
-      const file = waiting.get(container.id)!;
+      const row = waiting.get(container.id)!;
       waiting.delete(container.id);
-      file.state = container.state;
-      file.invoices = container.createdCount;
-      if (container.error !== undefined) file.error = container.error;
+      row.state = container.state;
+      row.invoices = container.createdCount;
+      if (container.error !== undefined) row.error = container.error;
     }
   }
 }
 
+/** What connecting learned, as the user checks it (an SFTP server's host key). */
+const FACT_LABELS: Record<string, string> = { hostKey: "Host key" };
+
 async function printReport(report: PollReport, json: boolean): Promise<void> {
   if (json) return writeJson(report);
   if (report.error !== undefined) await write(`Source ${report.source}: ${report.error}\n`);
-  const files = report.files as PolledWithState[];
-  if (files.length > 0) {
+  for (const [fact, value] of Object.entries(report.facts ?? {})) {
+    await write(`${FACT_LABELS[fact] ?? fact}: ${value}\n`);
+  }
+  const rows = rowsOf(report);
+  if (rows.length > 0) {
     await write(
-      table(files, [
-        { header: "FILE", value: (row) => row.name },
-        { header: "SIZE", value: (row) => String(row.size), align: "right" },
-        { header: "STATUS", value: (row) => row.status },
-        { header: "STATE", value: (row) => row.state ?? "-" },
+      table(rows, [
+        { header: "FILE", value: ({ label }) => label },
+        { header: "SIZE", value: ({ row }) => String(row.size), align: "right" },
+        { header: "STATUS", value: ({ row }) => row.status },
+        { header: "STATE", value: ({ row }) => row.state ?? "-" },
         {
           header: "INVOICES",
-          value: (row) => (row.invoices !== undefined ? String(row.invoices) : "-"),
+          value: ({ row }) => (row.invoices !== undefined ? String(row.invoices) : "-"),
           align: "right",
         },
-        { header: "CONTAINER", value: (row) => row.containerId ?? "-" },
-        { header: "ERROR", value: (row) => truncate(row.error ?? "", ERROR_COLUMN_WIDTH) },
+        { header: "CONTAINER", value: ({ row }) => row.containerId ?? "-" },
+        { header: "ERROR", value: ({ row }) => truncate(row.error ?? "", ERROR_COLUMN_WIDTH) },
       ]),
     );
   }
