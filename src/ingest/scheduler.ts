@@ -3,6 +3,11 @@ import { type PollDeps, pollSource } from "./poll.js";
 
 /** How often due sources are looked for: a source's period is rounded up to this. */
 const TICK_MILLIS = 5_000;
+/**
+ * Polls one process runs at once: hundreds of sources due together must not open hundreds of
+ * connections. Those left over stay due, for the next tick here or another process.
+ */
+export const MAX_POLLS_AT_ONCE = 8;
 
 interface DueRow {
   tenant_id: string;
@@ -50,7 +55,7 @@ export function startSourceScheduler(deps: PollDeps & { onError(error: unknown):
       [at],
     );
     for (const row of due) {
-      if (stopping.signal.aborted) return;
+      if (stopping.signal.aborted || polling.size >= MAX_POLLS_AT_ONCE) return;
       if (!(await claim(row, at))) continue;
       const poll = pollSource(deps, row.tenant_id, row.name).catch(deps.onError);
       polling.add(poll);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningServer, startServer } from "../../src/cli/commands/serve.js";
 import { writeJson } from "../../src/formats/samples.js";
 import { openTransport } from "../../src/ingest/open-transport.js";
-import { startSourceScheduler } from "../../src/ingest/scheduler.js";
+import { MAX_POLLS_AT_ONCE, startSourceScheduler } from "../../src/ingest/scheduler.js";
 import { addSource, getSource } from "../../src/ingest/sources.js";
 import { listContainers } from "../../src/invoices/containers.js";
 import { BACKENDS, createTestDatabase } from "../support/backends.js";
@@ -82,6 +82,56 @@ describe.each(BACKENDS)("scheduled source polls on %s", (dialect) => {
       expect(Number(row!.next_poll_at)).toBeGreaterThan(later());
     } finally {
       await Promise.all(schedulers.map((scheduler) => scheduler.stop()));
+    }
+  }, 30_000);
+
+  it(`runs at most ${MAX_POLLS_AT_ONCE} polls at once; the rest stay due for the next look`, async () => {
+    const count = MAX_POLLS_AT_ONCE + 3;
+    for (let i = 0; i < count; i++) {
+      await addSource(server.store, {
+        tenantId: "default",
+        name: `slow-${i}`,
+        kind: "folder",
+        settings: { path: drop, pattern: "nothing-matches" },
+        schedule: "rate(1 hour)",
+      });
+    }
+    let running = 0;
+    let mostAtOnce = 0;
+    const started = new Set<string>();
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // A scheduler two hours on, so these sources are due for it and not for the server's own.
+    const scheduler = startSourceScheduler({
+      ...server,
+      now: () => Date.now() + 2 * 3_600_000,
+      transportFor: async (source) => {
+        if (!source.name.startsWith("slow-")) return openTransport(source);
+        started.add(source.name);
+        running++;
+        mostAtOnce = Math.max(mostAtOnce, running);
+        await gate;
+        running--;
+        return openTransport(source);
+      },
+      onError: (error) => {
+        throw error;
+      },
+    });
+    try {
+      await sleep(1_000);
+      expect(mostAtOnce).toBe(MAX_POLLS_AT_ONCE);
+      release();
+      // The next look, 5 s on, takes the ones left over.
+      for (const deadline = Date.now() + 15_000; started.size < count && Date.now() < deadline; ) {
+        await sleep(200);
+      }
+      expect(started.size).toBe(count);
+    } finally {
+      release();
+      await scheduler.stop();
     }
   }, 30_000);
 });
