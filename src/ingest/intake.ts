@@ -44,8 +44,9 @@ export interface IntakeResult {
   unpacked?: IntakeResult[];
 }
 
-/** Containers name where their file came from; ftps is ftp over TLS. */
-const containerSourceOf = (kind: SourceKind): ContainerSource => (kind === "ftps" ? "ftp" : kind);
+/** Containers name where their file came from; ftps is ftp over TLS, and a mailbox is email. */
+const containerSourceOf = (kind: SourceKind): ContainerSource =>
+  kind === "ftps" ? "ftp" : kind === "imap" ? "email" : kind;
 
 /**
  * Takes one file's bytes: unpacks a zip (one level: a zip inside is taken as a file), else makes

@@ -27,6 +27,8 @@ export async function openTransport(source: Source, readSecret?: SecretReader): 
       return connectSftp(source.settings, await credentialsOf(source, readSecret));
     case "email":
       throw invalidSource(`Source ${source.name} takes email: it is not polled.`);
+    case "imap":
+      throw invalidSource(`Source ${source.name} is a mailbox: its messages are polled, not files.`);
   }
 }
 

@@ -1,7 +1,8 @@
 import { DEFAULT_MAX_FILE_BYTES } from "../invoices/types.js";
 import { invalidSource, sourceFileTooLarge } from "./errors.js";
+import { pollMailbox } from "./imap.js";
 import { containersMade, type IntakeDeps, type IntakeResult, intake } from "./intake.js";
-import { openTransport } from "./open-transport.js";
+import { openTransport, type PolledSource } from "./open-transport.js";
 import { DEFAULT_RETRIES, isRetryable, withRetries } from "./retries.js";
 import type { SecretReader } from "./secrets.js";
 import { getSource, recordPoll } from "./sources.js";
@@ -87,6 +88,34 @@ export async function pollSource(
   const source = await getSource(deps.store, tenantId, name);
   if (!isPolled(source)) throw invalidSource(`Source ${name} takes email as it arrives: it is not polled.`);
   const report: PollReport = { tenantId, source: name, files: [], ignored: 0, taken: 0 };
+  try {
+    if (source.kind === "imap") await pollMailbox(deps, source, report, take);
+    else await pollFiles(deps, source, report, take);
+    report.taken = report.files.reduce((sum, file) => sum + containersMade(file).length, 0);
+  } catch (error) {
+    report.error = message(error);
+  }
+  if (take) {
+    await recordPoll(deps.store, source, {
+      at: Date.now(),
+      taken: report.taken,
+      ...(lastError(report) !== undefined ? { error: lastError(report)! } : {}),
+    });
+  }
+  return report;
+}
+
+/**
+ * A transport's poll: list (connecting again after a failure, with back-off), filter, then fetch
+ * and take the new files over `concurrency` connections. Fills `report`; throws when the source
+ * cannot be listed at all.
+ */
+async function pollFiles(
+  deps: PollDeps,
+  source: Exclude<PolledSource, { kind: "imap" }>,
+  report: PollReport,
+  take: boolean,
+): Promise<void> {
   const { settings } = source;
   const matches = settings.pattern ? compileGlob(settings.pattern) : () => true;
   const maxBytes = settings.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
@@ -157,20 +186,9 @@ export async function pollSource(
         }
       }),
     );
-    report.taken = report.files.reduce((sum, file) => sum + containersMade(file).length, 0);
-  } catch (error) {
-    report.error = message(error);
   } finally {
     await first?.close().catch(() => undefined);
   }
-  if (take) {
-    await recordPoll(deps.store, source, {
-      at: Date.now(),
-      taken: report.taken,
-      ...(lastError(report) !== undefined ? { error: lastError(report)! } : {}),
-    });
-  }
-  return report;
 }
 
 /** A lane's connection, opened when first needed and again after one failed. */

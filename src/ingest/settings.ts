@@ -11,6 +11,7 @@ import {
   type EmailSettings,
   type FolderSettings,
   type FtpSettings,
+  type ImapSettings,
   MAX_EMAIL_BYTES,
   type ServerSettings,
   type SettingsByKind,
@@ -39,6 +40,8 @@ export function checkSettings(kind: string, settings: Record<string, unknown>): 
       return sftpSettings(settings);
     case "email":
       return emailSettings(settings);
+    case "imap":
+      return imapSettings(settings);
     default:
       throw invalidSource(`Unknown kind ${JSON.stringify(kind)}: one of ${SOURCE_KINDS.join(", ")}.`);
   }
@@ -223,4 +226,37 @@ function emailSettings(fields: Fields): EmailSettings {
     wholeNumber(fields, "maxEmailBytes", "The email size limit", 1024, MAX_EMAIL_BYTES) ??
     DEFAULT_MAX_EMAIL_BYTES;
   return { address, maxEmailBytes, ...common(fields) };
+}
+
+function imapSettings(fields: Fields): ImapSettings {
+  const server = serverSettings(fields, "imap");
+  if (server.passwordSecret === undefined) {
+    throw invalidSource(
+      "An imap source needs the name of the secret holding its password (--password-secret).",
+    );
+  }
+  if (server.directory !== undefined)
+    throw invalidSource("An imap source names a --mailbox, not a directory.");
+  const tls = fields.tls;
+  if (tls !== undefined && tls !== "implicit" && tls !== "starttls" && tls !== "none") {
+    throw invalidSource(`Invalid TLS mode ${JSON.stringify(tls)}: implicit, starttls or none.`);
+  }
+  const caFile = fields.caFile;
+  if (caFile !== undefined && (typeof caFile !== "string" || !isAbsolute(caFile))) {
+    throw invalidSource("The CA file must be an absolute path to a PEM file.");
+  }
+  const mailbox = text(fields, "mailbox", "The mailbox");
+  const maxEmailBytes =
+    wholeNumber(fields, "maxEmailBytes", "The email size limit", 1024, MAX_EMAIL_BYTES) ??
+    DEFAULT_MAX_EMAIL_BYTES;
+  if (server.after === "move" && server.archive === undefined) {
+    throw invalidSource("Moving taken messages needs an archive mailbox (--archive NAME).");
+  }
+  return {
+    ...server,
+    ...(tls !== undefined ? { tls } : {}),
+    ...(caFile !== undefined ? { caFile: caFile as string } : {}),
+    ...(mailbox !== undefined ? { mailbox } : {}),
+    maxEmailBytes,
+  };
 }

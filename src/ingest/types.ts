@@ -18,7 +18,7 @@
  *   taken), `delete`, or `move` into the source's archive directory.
  */
 
-export const SOURCE_KINDS = Object.freeze(["folder", "ftp", "ftps", "sftp", "email"] as const);
+export const SOURCE_KINDS = Object.freeze(["folder", "ftp", "ftps", "sftp", "email", "imap"] as const);
 export type SourceKind = (typeof SOURCE_KINDS)[number];
 
 export const AFTER_ACTIONS = Object.freeze(["keep", "delete", "move"] as const);
@@ -102,6 +102,22 @@ export interface EmailSettings extends CommonSettings {
   maxEmailBytes?: number;
 }
 
+/**
+ * An IMAP mailbox polled on a schedule: each message's attachments become files, as mail to an
+ * email source's address does. `after` applies to the message: `keep` (it stays, remembered),
+ * `delete` (flagged deleted and expunged) or `move` into the `archive` mailbox.
+ */
+export interface ImapSettings extends ServerSettings {
+  /** `implicit` (TLS from the start, port 993, the default), `starttls` (port 143), or `none` (a trusted network only). */
+  tls?: "implicit" | "starttls" | "none";
+  /** A PEM file of a certificate authority to trust besides the system's. */
+  caFile?: string;
+  /** The mailbox to take messages from; default INBOX. */
+  mailbox?: string;
+  /** Messages larger than this are left alone (an error on the source); default DEFAULT_MAX_EMAIL_BYTES. */
+  maxEmailBytes?: number;
+}
+
 /** Settings per kind. */
 export interface SettingsByKind {
   folder: FolderSettings;
@@ -109,6 +125,7 @@ export interface SettingsByKind {
   ftps: FtpSettings;
   sftp: SftpSettings;
   email: EmailSettings;
+  imap: ImapSettings;
 }
 export type SourceSettings = SettingsByKind[SourceKind];
 
@@ -132,8 +149,8 @@ interface SourceRecord<K extends SourceKind> {
 /** A source; its `kind` tells its settings apart. */
 export type Source = { [K in SourceKind]: SourceRecord<K> }[SourceKind];
 
-/** Kinds whose files are fetched by polling a transport (email is pushed by the SMTP listener instead). */
-export const POLLED_KINDS = Object.freeze(["folder", "ftp", "ftps", "sftp"] as const);
+/** Kinds polled on a schedule (email is pushed to the SMTP listener instead; imap polls a mailbox). */
+export const POLLED_KINDS = Object.freeze(["folder", "ftp", "ftps", "sftp", "imap"] as const);
 export type PolledKind = (typeof POLLED_KINDS)[number];
 export const isPolled = (source: Source): source is Extract<Source, { kind: PolledKind }> =>
   (POLLED_KINDS as readonly string[]).includes(source.kind);

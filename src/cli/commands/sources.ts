@@ -41,6 +41,7 @@ interface AddOptions extends SourceOptions {
   caFile?: string;
   timeout?: number;
   address?: string;
+  mailbox?: string;
   maxEmailBytes?: number;
   pattern?: string;
   after?: string;
@@ -66,6 +67,7 @@ const SETTING_FLAGS = {
   caFile: "caFile",
   timeout: "timeoutSeconds",
   address: "address",
+  mailbox: "mailbox",
   maxEmailBytes: "maxEmailBytes",
   pattern: "pattern",
   after: "after",
@@ -88,6 +90,10 @@ function whereOf(source: Source): string {
       return source.settings.path;
     case "email":
       return source.settings.address;
+    case "imap": {
+      const { user, host, port, mailbox } = source.settings;
+      return `imap://${user}@${host}${port !== undefined ? `:${port}` : ""}/${mailbox ?? "INBOX"}`;
+    }
     default: {
       const { user, host, port, directory } = source.settings;
       return `${source.kind}://${user}@${host}${port !== undefined ? `:${port}` : ""}/${directory ?? ""}`;
@@ -137,12 +143,16 @@ export function registerSources(program: Command): void {
         new Option("--kind <kind>", "what the source is").choices(SOURCE_KINDS).makeOptionMandatory(),
       )
       .option("--path <dir>", "folder: the drop directory")
-      .option("--host <host>", "ftp, ftps, sftp: the server")
-      .option("--port <port>", "ftp, ftps, sftp: the port (default 21, 990 for implicit TLS, 22)", parsePort)
-      .option("--user <name>", "ftp, ftps, sftp: the user to log in as")
+      .option("--host <host>", "ftp, ftps, sftp, imap: the server")
+      .option(
+        "--port <port>",
+        "ftp, ftps, sftp, imap: the port (default 21, 990 for implicit ftps, 22, 993 for imap)",
+        parsePort,
+      )
+      .option("--user <name>", "ftp, ftps, sftp, imap: the user to log in as")
       .option(
         "--password-secret <secret>",
-        "ftp, ftps, sftp: the name of the tenant's secret holding the password",
+        "ftp, ftps, sftp, imap: the name of the tenant's secret holding the password",
       )
       .option("--private-key-secret <secret>", "sftp: the name of the tenant's secret holding a private key")
       .option(
@@ -154,21 +164,22 @@ export function registerSources(program: Command): void {
         "ftp, ftps, sftp: the directory on the server (default the login directory)",
       )
       .addOption(
-        new Option("--tls <mode>", "ftps: explicit (AUTH TLS, default) or implicit").choices([
-          "explicit",
-          "implicit",
-        ]),
+        new Option(
+          "--tls <mode>",
+          "ftps: explicit (AUTH TLS, default) or implicit; imap: implicit (default), starttls or none",
+        ).choices(["explicit", "implicit", "starttls", "none"]),
       )
-      .option("--ca-file <pem>", "ftps: a CA certificate to trust besides the system's", (value) =>
+      .option("--ca-file <pem>", "ftps, imap: a CA certificate to trust besides the system's", (value) =>
         resolve(value),
       )
       .option(
         "--timeout <seconds>",
-        "ftp, ftps, sftp: for connecting and each transfer (default 30)",
+        "ftp, ftps, sftp, imap: for connecting and each transfer (default 30)",
         parseSeconds,
       )
       .option("--address <email>", "email: the address mail for the source is sent to")
-      .option("--max-email-bytes <n>", "email: refuse larger emails (default 64 MiB)", parseBytes)
+      .option("--mailbox <name>", "imap: the mailbox to take messages from (default INBOX)")
+      .option("--max-email-bytes <n>", "email, imap: refuse larger emails (default 64 MiB)", parseBytes)
       .option("--pattern <glob>", "take only file names matching this glob, e.g. '*.edi' or '*.{csv,json}'")
       .addOption(
         new Option("--after <action>", "what happens to a taken file (default keep)").choices(AFTER_ACTIONS),
