@@ -8,6 +8,7 @@ import { DEFAULT_MAX_FILE_BYTES } from "../../invoices/types.js";
 import { describeFailure } from "../../pipeline/failure.js";
 import type { PipelineSettings } from "../../pipeline/settings.js";
 import { buildServer, DEFAULT_HOST, DEFAULT_PORT } from "../../server/app.js";
+import { executionReaderOf } from "../../server/v1/executions.js";
 import type { Store } from "../../store/types.js";
 import { seedDemo } from "../demo.js";
 import { CliError } from "../errors.js";
@@ -112,6 +113,7 @@ export async function startServer(
       pipeline,
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
       readSecret: instance.readSecret,
+      executions: executionReaderOf(states),
     },
     publicUrl: options.publicUrl,
     logger: { level: "warn" },

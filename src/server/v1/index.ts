@@ -10,6 +10,7 @@ import { ServiceError } from "../../states/service-errors.js";
 import type { Store } from "../../store/types.js";
 import { authenticate, databaseKeys, setPrincipal } from "./auth.js";
 import { containerRoutes } from "./containers.js";
+import { type ExecutionReader, executionRoutes } from "./executions.js";
 import { fileRoutes } from "./files.js";
 import { invoiceRoutes } from "./invoices.js";
 import { createOpenApi } from "./openapi.js";
@@ -26,6 +27,8 @@ export interface V1Options {
   maxFileBytes?: number;
   /** Reads the secrets sources log in with, for `/v1/sources/NAME/poll` and `test`. */
   readSecret?: SecretReader;
+  /** Reads containers' executions for `/v1/containers/{id}/execution` and `/history` (the dashboard's graph). */
+  executions?: ExecutionReader;
 }
 
 /** The status of the Step Functions errors the pipeline routes can meet, by name. */
@@ -107,6 +110,9 @@ export async function v1Api(app: FastifyInstance, options: V1Options): Promise<v
         maxFileBytes: options.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES,
       });
       await v1.register(containerRoutes, { store: options.store, pipeline: options.pipeline });
+      if (options.executions) {
+        await v1.register(executionRoutes, { store: options.store, executions: options.executions });
+      }
       await v1.register(invoiceRoutes, { store: options.store });
       await v1.register(supplierRoutes, { store: options.store });
       await v1.register(sourceRoutes, {

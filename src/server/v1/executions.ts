@@ -1,0 +1,259 @@
+import type { FastifyInstance } from "fastify";
+import { getContainer } from "../../invoices/containers.js";
+import { InvoicesError } from "../../invoices/errors.js";
+import type { States } from "../../states/engine.js";
+import type { ExecutionDescription } from "../../states/executions.js";
+import type { HistoryEvent } from "../../states/history.js";
+import { type IterationCounts, STATE_STATUSES, stateOutcomes } from "../../states/state-statuses.js";
+import type { Store } from "../../store/types.js";
+import { principalOf, tenantScope } from "./auth.js";
+import { errorResponses, idParams } from "./schemas.js";
+
+/**
+ * A container's execution as the dashboard draws it: `GET /v1/containers/{id}/execution` (the
+ * state machine's definition, and what became of each state) and `GET
+ * /v1/containers/{id}/history` (its events, or its failures only). Tenant-scoped like the
+ * container itself.
+ */
+export interface ExecutionReader {
+  describe(executionArn: string): Promise<ExecutionDescription>;
+  history(executionArn: string, page: { afterId?: number; limit: number }): Promise<HistoryEvent[]>;
+  definitionOf(stateMachineArn: string): Promise<string>;
+  /** A distributed Map's iterations, by the Map's label (its state name unless it sets Label). */
+  mapRunCounts(executionArn: string): Promise<Map<string, IterationCounts>>;
+}
+
+/** The reader over the workflow engine. */
+export function executionReaderOf(
+  states: Pick<States, "executions" | "machines" | "mapRuns">,
+): ExecutionReader {
+  return {
+    describe: (arn) => states.executions.describe(arn),
+    history: (arn, page) => states.executions.history(arn, page),
+    definitionOf: async (arn) => (await states.machines.byArn(arn)).definitionText,
+    async mapRunCounts(executionArn) {
+      const counts = new Map<string, IterationCounts>();
+      for (const run of await states.mapRuns.list(executionArn, { limit: 100 })) {
+        const { itemCounts } = await states.mapRuns.describe(run.mapRunArn);
+        const label = run.stateMachineArn.split("/").pop()!;
+        counts.set(label, {
+          total: itemCounts.total,
+          succeeded: itemCounts.succeeded,
+          failed: itemCounts.failed + itemCounts.timedOut + itemCounts.aborted,
+          running: itemCounts.running + itemCounts.pending,
+        });
+      }
+      return counts;
+    },
+  };
+}
+
+/** History is read in pages of this many events while looking for failures. */
+const HISTORY_PAGE = 500;
+const FAILURE = /(Failed|TimedOut|Aborted)$/;
+
+const iso = (millis: number | undefined) =>
+  millis === undefined ? undefined : new Date(millis).toISOString();
+
+const outcomeSchema = {
+  type: "object",
+  required: ["status"],
+  properties: {
+    status: { type: "string", enum: [...STATE_STATUSES] },
+    enteredAt: { type: "string" },
+    exitedAt: { type: "string" },
+    input: { type: "string" },
+    output: { type: "string" },
+    error: { type: "string" },
+    cause: { type: "string" },
+    iterations: {
+      type: "object",
+      properties: {
+        total: { type: "integer" },
+        succeeded: { type: "integer" },
+        failed: { type: "integer" },
+        running: { type: "integer" },
+      },
+    },
+  },
+} as const;
+
+const eventSchema = {
+  type: "object",
+  required: ["id", "type", "timestamp"],
+  properties: {
+    id: { type: "integer" },
+    previousEventId: { type: "integer" },
+    type: { type: "string" },
+    timestamp: { type: "string" },
+    stateName: { type: "string" },
+    details: { type: "object", additionalProperties: true },
+  },
+} as const;
+
+interface DefinitionShape {
+  States: Record<
+    string,
+    { Type?: string; Label?: string; ItemProcessor?: { ProcessorConfig?: { Mode?: string } } }
+  >;
+}
+
+export async function executionRoutes(
+  app: FastifyInstance,
+  options: { store: Store; executions: ExecutionReader },
+): Promise<void> {
+  const { store, executions } = options;
+
+  /** The container's current execution; a container not started yet has none. */
+  const executionOf = async (id: string, tenantId: string | undefined) => {
+    const container = await getContainer(store, id, tenantId);
+    if (container.executionArn === undefined) {
+      throw new InvoicesError("ExecutionNotStarted", `Container ${id} has no execution yet.`, 404);
+    }
+    return container.executionArn;
+  };
+
+  app.get<{ Params: { id: string } }>(
+    "/containers/:id/execution",
+    {
+      schema: {
+        summary: "A container's execution, state by state",
+        description:
+          "The state machine's definition, and each top-level state's outcome: succeeded, caught, failed, running or notReached, with its input, output and error; a Map's iterations.",
+        tags: ["containers"],
+        params: idParams,
+        response: {
+          200: {
+            type: "object",
+            required: ["execution", "definition", "states"],
+            properties: {
+              execution: {
+                type: "object",
+                required: ["executionArn", "status", "startDate", "redriveCount"],
+                properties: {
+                  executionArn: { type: "string" },
+                  stateMachineArn: { type: "string" },
+                  status: { type: "string" },
+                  startDate: { type: "string" },
+                  stopDate: { type: "string" },
+                  error: { type: "string" },
+                  cause: { type: "string" },
+                  redriveCount: { type: "integer" },
+                },
+              },
+              definition: { type: "object", additionalProperties: true },
+              states: { type: "object", additionalProperties: outcomeSchema },
+            },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const arn = await executionOf(request.params.id, tenantScope(principalOf(request)));
+      const execution = await executions.describe(arn);
+      const definition = JSON.parse(
+        await executions.definitionOf(execution.stateMachineArn),
+      ) as DefinitionShape;
+      const history: HistoryEvent[] = [];
+      for (let afterId = 0; ; ) {
+        const page = await executions.history(arn, { afterId, limit: HISTORY_PAGE });
+        history.push(...page);
+        if (page.length < HISTORY_PAGE) break;
+        afterId = page[page.length - 1]!.id;
+      }
+      const outcomes = stateOutcomes(Object.keys(definition.States), history, execution.status);
+      const distributed = Object.entries(definition.States).filter(
+        ([, state]) => state.Type === "Map" && state.ItemProcessor?.ProcessorConfig?.Mode === "DISTRIBUTED",
+      );
+      if (distributed.length > 0) {
+        const counts = await executions.mapRunCounts(arn);
+        for (const [name, state] of distributed) {
+          const iterations = counts.get(state.Label ?? name);
+          if (iterations && outcomes[name]) outcomes[name].iterations = iterations;
+        }
+      }
+      return {
+        execution: {
+          executionArn: execution.executionArn,
+          stateMachineArn: execution.stateMachineArn,
+          status: execution.status,
+          startDate: iso(execution.startDate),
+          ...(execution.stopDate !== undefined ? { stopDate: iso(execution.stopDate) } : {}),
+          ...(execution.error !== undefined ? { error: execution.error } : {}),
+          ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+          redriveCount: execution.redriveCount,
+        },
+        definition,
+        states: Object.fromEntries(
+          Object.entries(outcomes).map(([name, outcome]) => [
+            name,
+            { ...outcome, enteredAt: iso(outcome.enteredAt), exitedAt: iso(outcome.exitedAt) },
+          ]),
+        ),
+      };
+    },
+  );
+
+  app.get<{
+    Params: { id: string };
+    Querystring: { failuresOnly?: boolean; limit: number; cursor?: number };
+  }>(
+    "/containers/:id/history",
+    {
+      schema: {
+        summary: "A container's execution history",
+        description:
+          "Its events, oldest first, paged by `cursor` (the last event id seen); `failuresOnly` keeps the events that failed or timed out.",
+        tags: ["containers"],
+        params: idParams,
+        querystring: {
+          type: "object",
+          properties: {
+            failuresOnly: { type: "boolean", default: false },
+            limit: { type: "integer", minimum: 1, maximum: HISTORY_PAGE, default: 100 },
+            cursor: { type: "integer", minimum: 0 },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            required: ["events"],
+            properties: { events: { type: "array", items: eventSchema }, nextCursor: { type: "string" } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const { failuresOnly, limit, cursor } = request.query;
+      const arn = await executionOf(request.params.id, tenantScope(principalOf(request)));
+      const events: HistoryEvent[] = [];
+      let afterId = cursor ?? 0;
+      let more = true;
+      while (events.length < limit && more) {
+        const page = await executions.history(arn, { afterId, limit: failuresOnly ? HISTORY_PAGE : limit });
+        more = page.length === (failuresOnly ? HISTORY_PAGE : limit);
+        for (const event of page) {
+          afterId = event.id;
+          if (!failuresOnly || FAILURE.test(event.type)) events.push(event);
+          if (events.length === limit) {
+            more = event !== page[page.length - 1] || more;
+            break;
+          }
+        }
+      }
+      return {
+        events: events.map((event) => ({
+          id: event.id,
+          previousEventId: event.previousEventId,
+          type: event.type,
+          timestamp: iso(event.timestamp)!,
+          ...(typeof event.details?.name === "string" ? { stateName: event.details.name } : {}),
+          ...(event.details ? { details: event.details } : {}),
+        })),
+        ...(more ? { nextCursor: String(afterId) } : {}),
+      };
+    },
+  );
+}
