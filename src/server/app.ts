@@ -8,6 +8,7 @@ import type { States } from "../states/engine.js";
 import { awsEndpoint } from "./aws-endpoint.js";
 import { healthRoute } from "./health.js";
 import { type V1Options, v1Api } from "./v1/index.js";
+import { webDashboard } from "./web.js";
 
 export const DEFAULT_HOST = "127.0.0.1";
 export const DEFAULT_PORT = 4566;
@@ -56,6 +57,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   if (options.functions) await app.register(lambdaEndpoint, { functions: options.functions });
   if (options.v1) await app.register(v1Api, options.v1);
   await app.register(healthRoute);
+  // Last: the dashboard answers the paths nothing else claims (its own routes, client-side).
+  await app.register(webDashboard);
   return app;
 }
 

@@ -1,0 +1,229 @@
+/** The `/v1` API the dashboard reads (docs/api.md), typed. Keyless: the dashboard relies on loopback access. */
+
+export const CONTAINER_STATES = ["New", "Processing", "Done", "Error"] as const;
+export type ContainerState = (typeof CONTAINER_STATES)[number];
+
+export interface Container {
+  id: string;
+  tenantId: string;
+  name: string;
+  state: ContainerState;
+  error?: string;
+  invoiceCount: number;
+  parsedCount: number | null;
+  size: number;
+  sha256: string;
+  source: string;
+  receivedAt: string;
+  supplierId?: string;
+  executionArn?: string;
+  reprocessCount: number;
+}
+
+export interface Transition {
+  state: ContainerState;
+  at: string;
+  reason?: string;
+}
+
+export interface Warning {
+  code: string;
+  severity: string;
+  message: string;
+}
+
+export interface ContainerDetail extends Container {
+  transitions: Transition[];
+  warnings: Warning[];
+}
+
+export interface Invoice {
+  id: string;
+  number: string;
+  type: "invoice" | "creditMemo";
+  date?: string;
+  total: string;
+  currency?: string;
+  supplierId: string;
+  supplier: string;
+  containerId: string;
+  file: string;
+  key: number;
+  duplicateOf?: string;
+  checks?: { supplier: string; totals: string; duplicate: boolean };
+  createdAt: string;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+
+export type ExecutionStatus =
+  | "RUNNING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "TIMED_OUT"
+  | "ABORTED"
+  | "PENDING_REDRIVE";
+export type StateStatus = "succeeded" | "failed" | "running" | "caught" | "notReached";
+
+export interface StateRun {
+  status: StateStatus;
+  enteredAt?: string;
+  exitedAt?: string;
+  input?: unknown;
+  output?: unknown;
+  error?: string;
+  cause?: string;
+  iterations?: { total: number; succeeded: number; failed: number; running: number };
+}
+
+/** An Amazon States Language definition, as far as the graph reads it. */
+export interface AslState {
+  Type: string;
+  Next?: string;
+  End?: boolean;
+  Default?: string;
+  Choices?: { Next: string }[];
+  Catch?: { ErrorEquals: string[]; Next: string }[];
+  Branches?: AslDefinition[];
+  ItemProcessor?: AslDefinition;
+  Iterator?: AslDefinition;
+  Comment?: string;
+}
+
+export interface AslDefinition {
+  Comment?: string;
+  StartAt: string;
+  States: Record<string, AslState>;
+}
+
+export interface ContainerExecution {
+  execution: {
+    executionArn: string;
+    status: ExecutionStatus;
+    startDate: string;
+    stopDate?: string;
+    error?: string;
+    cause?: string;
+    redriveCount: number;
+  };
+  definition: AslDefinition;
+  states: Record<string, StateRun>;
+}
+
+export interface HistoryEvent {
+  id: number | string;
+  type: string;
+  timestamp: string;
+  stateName?: string;
+  details?: unknown;
+}
+
+/** A failed call: the API's `{error: {code, message}}`, or what the server answered instead. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+type Query = Record<string, string | number | boolean | undefined>;
+
+function pathOf(path: string, query: Query = {}): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(query)) {
+    if (value !== undefined && value !== "") params.set(key, String(value));
+  }
+  const text = params.toString();
+  return text ? `${path}?${text}` : path;
+}
+
+async function call<T>(method: "GET" | "POST", path: string, signal?: AbortSignal): Promise<T> {
+  const response = await fetch(path, {
+    method,
+    signal: signal ?? null,
+    headers: { accept: "application/json" },
+  });
+  const text = await response.text();
+  let body: unknown;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    body = undefined;
+  }
+  if (!response.ok) {
+    const error = (body as { error?: { code?: string; message?: string } } | undefined)?.error;
+    throw new ApiError(
+      response.status,
+      error?.code ?? `HTTP${response.status}`,
+      error?.message ?? (text.slice(0, 200) || response.statusText),
+    );
+  }
+  return body as T;
+}
+
+export interface ContainerFilter {
+  state?: ContainerState | undefined;
+  q?: string | undefined;
+  supplier?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
+export async function listContainers(
+  filter: ContainerFilter & { limit?: number; cursor?: string | undefined },
+  signal?: AbortSignal,
+): Promise<Page<Container>> {
+  const body = await call<{ containers: Container[]; nextCursor?: string }>(
+    "GET",
+    pathOf("/v1/containers", { ...filter }),
+    signal,
+  );
+  return { items: body.containers, ...(body.nextCursor ? { nextCursor: body.nextCursor } : {}) };
+}
+
+export const getContainer = (id: string, signal?: AbortSignal) =>
+  call<ContainerDetail>("GET", `/v1/containers/${encodeURIComponent(id)}`, signal);
+
+export const fileUrl = (id: string) => `/v1/containers/${encodeURIComponent(id)}/file`;
+
+export async function listInvoices(
+  filter: { container?: string; limit?: number; cursor?: string | undefined },
+  signal?: AbortSignal,
+): Promise<Page<Invoice>> {
+  const body = await call<{ invoices: Invoice[]; nextCursor?: string }>(
+    "GET",
+    pathOf("/v1/invoices", filter),
+    signal,
+  );
+  return { items: body.invoices, ...(body.nextCursor ? { nextCursor: body.nextCursor } : {}) };
+}
+
+export const getExecution = (id: string, signal?: AbortSignal) =>
+  call<ContainerExecution>("GET", `/v1/containers/${encodeURIComponent(id)}/execution`, signal);
+
+export const getHistory = (
+  id: string,
+  options: { failuresOnly: boolean; limit?: number; cursor?: string | undefined },
+  signal?: AbortSignal,
+) =>
+  call<{ events: HistoryEvent[]; nextCursor?: string }>(
+    "GET",
+    pathOf(`/v1/containers/${encodeURIComponent(id)}/history`, options),
+    signal,
+  );
+
+export const reprocess = (id: string) =>
+  call<{ executionArn: string }>("POST", `/v1/containers/${encodeURIComponent(id)}/reprocess`);
+
+export const redrive = (id: string) =>
+  call<{ executionArn: string; redriveDate: string }>(
+    "POST",
+    `/v1/containers/${encodeURIComponent(id)}/redrive`,
+  );
