@@ -1,10 +1,10 @@
-import { readFile } from "node:fs/promises";
 import { isIP, isIPv6 } from "node:net";
 import { posix } from "node:path";
 import { Writable } from "node:stream";
-import { type ConnectionOptions, rootCertificates } from "node:tls";
+import type { ConnectionOptions } from "node:tls";
 import { Client, FileType, FTPError } from "basic-ftp";
 import { IngestError, sourceFileTooLarge } from "./errors.js";
+import { isUntrustedCertificate, redact, TLS_TRUST_CODES, trustedCas } from "./tls-trust.js";
 import {
   type Credentials,
   checkFileName,
@@ -43,10 +43,8 @@ export async function connectFtp(
   let secureOptions: ConnectionOptions | undefined;
   if (options.tls) {
     secureOptions = {
-      // A CA of the source's own is trusted besides the system's, not instead of them.
-      ca: settings.caFile
-        ? [...rootCertificates, await readCaFile(settings.caFile, fail)]
-        : [...rootCertificates],
+      // An unreadable CA file is the source's mistake: refused, not tried again.
+      ca: await trustedCas(settings.caFile, (reason) => fail(reason, true)),
       // SNI only for names: Node refuses (with a warning) an IP address as the server name.
       ...(isIP(settings.host) ? {} : { servername: settings.host }),
     };
@@ -213,14 +211,6 @@ export async function connectFtp(
   };
 }
 
-async function readCaFile(path: string, fail: (message: string) => IngestError): Promise<string> {
-  try {
-    return await readFile(path, "utf8");
-  } catch (error) {
-    throw fail(`cannot read the CA file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
-  }
-}
-
 const isSafe = (name: string) => {
   try {
     checkFileName(name);
@@ -240,20 +230,9 @@ function freeName(taken: Set<string>, name: string): string {
   }
 }
 
-const TLS_TRUST_CODES = new Set([
-  "DEPTH_ZERO_SELF_SIGNED_CERT",
-  "SELF_SIGNED_CERT_IN_CHAIN",
-  "UNABLE_TO_VERIFY_LEAF_SIGNATURE",
-  "UNABLE_TO_GET_ISSUER_CERT_LOCALLY",
-  "CERT_HAS_EXPIRED",
-  "CERT_NOT_YET_VALID",
-  "ERR_TLS_CERT_ALTNAME_INVALID",
-]);
-
 /** A login the server refused, or a certificate this machine does not trust. */
 const isRefusal = (error: unknown): boolean =>
-  (error instanceof FTPError && error.code === 530) ||
-  TLS_TRUST_CODES.has((error as NodeJS.ErrnoException)?.code ?? "");
+  (error instanceof FTPError && error.code === 530) || isUntrustedCertificate(error);
 
 /** Why connecting failed, in words an operator acts on. */
 function reason(error: unknown, timeoutSeconds: number): string {
@@ -277,6 +256,3 @@ function reason(error: unknown, timeoutSeconds: number): string {
  * A server may echo what it was sent in its reply: the password is cut out of any message made
  * while logging in, whatever its source.
  */
-function redact(message: string, password: string | undefined): string {
-  return password ? message.split(password).join("[redacted]") : message;
-}

@@ -91,10 +91,11 @@ export async function pollSource(
   try {
     if (source.kind === "imap") await pollMailbox(deps, source, report, take);
     else await pollFiles(deps, source, report, take);
-    report.taken = report.files.reduce((sum, file) => sum + containersMade(file).length, 0);
   } catch (error) {
     report.error = message(error);
   }
+  // Counted whatever stopped the poll: what it took before failing was taken.
+  report.taken = report.files.reduce((sum, file) => sum + containersMade(file).length, 0);
   if (take) {
     await recordPoll(deps.store, source, {
       at: Date.now(),

@@ -5,7 +5,7 @@ import { DEFAULT_MAX_FILE_BYTES } from "../invoices/types.js";
 import { containersMade, type IntakeDeps, type IntakeResult, intake } from "./intake.js";
 import { findEmailSource, recordPoll } from "./sources.js";
 import { recordTaken } from "./taken.js";
-import { checkFileName, compileGlob } from "./transport.js";
+import { attachmentName, compileGlob } from "./transport.js";
 import { DEFAULT_MAX_EMAIL_BYTES, MAX_EMAIL_BYTES, type Source } from "./types.js";
 
 type EmailSource = Extract<Source, { kind: "email" }>;
@@ -223,17 +223,6 @@ async function deliver(
         : undefined;
   await recordPoll(deps.store, source, { at, taken, ...(error !== undefined ? { error } : {}) });
   return results.length === 0 ? (error ?? "Nothing to take.") : undefined;
-}
-
-/** An attachment's name as a plain file name (its last path part), or undefined when unsafe. */
-function attachmentName(filename: string | undefined): string | undefined {
-  const base = filename?.split(/[\\/]/).pop()?.trim();
-  if (!base) return undefined;
-  try {
-    return checkFileName(base);
-  } catch {
-    return undefined;
-  }
 }
 
 /** How a message is named where it is remembered: its Message-ID, else its session. */

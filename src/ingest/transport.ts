@@ -69,6 +69,20 @@ export function checkFileName(name: string): string {
 }
 
 /**
+ * A name a sender chose (an email attachment's, a zip member's) as a plain file name: its last
+ * path part, or undefined when even that is unsafe or empty.
+ */
+export function attachmentName(filename: string | undefined): string | undefined {
+  const base = filename?.split(/[\\/]/).pop()?.trim();
+  if (!base) return undefined;
+  try {
+    return checkFileName(base);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * A source's pattern as a test of file names. Patterns match one name, never a path, so the glob
  * language needed is small: `*` (any run of characters), `?` (one), `[abc]`, `[a-z]`, `[!abc]`,
  * `{csv,json}` (not nested) and `\` escaping the next character; case-sensitive, as on a Unix
