@@ -14,6 +14,7 @@ import { type ExecutionReader, executionRoutes } from "./executions.js";
 import { fileRoutes } from "./files.js";
 import { invoiceRoutes } from "./invoices.js";
 import { createOpenApi } from "./openapi.js";
+import { overviewRoutes } from "./overview.js";
 import { pipelineRoutes } from "./pipeline.js";
 import { sourceRoutes } from "./sources.js";
 import { supplierRoutes } from "./suppliers.js";
@@ -115,6 +116,7 @@ export async function v1Api(app: FastifyInstance, options: V1Options): Promise<v
       }
       await v1.register(invoiceRoutes, { store: options.store });
       await v1.register(supplierRoutes, { store: options.store });
+      await v1.register(overviewRoutes, { store: options.store });
       await v1.register(sourceRoutes, {
         store: options.store,
         pipeline: options.pipeline,

@@ -136,6 +136,7 @@ describe.each(BACKENDS)("API keys over HTTP on %s", (dialect) => {
         "/v1/invoices/export",
         "/v1/invoices/{id}",
         "/v1/suppliers",
+        "/v1/overview",
         "/v1/sources",
         "/v1/sources/{name}",
         "/v1/sources/{name}/poll",
