@@ -114,6 +114,7 @@ export async function startServer(
       maxFileBytes: DEFAULT_MAX_FILE_BYTES,
       readSecret: instance.readSecret,
       executions: executionReaderOf(states),
+      operations: { queues, states },
     },
     publicUrl: options.publicUrl,
     logger: { level: "warn" },

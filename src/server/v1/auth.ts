@@ -12,7 +12,10 @@ import type { Queryable } from "../../store/types.js";
  * and the pipeline routes) or one tenant (with its API key, or, while no tenant key exists at
  * all, anyone on this machine as the default tenant).
  */
-export type Principal = { kind: "service" } | { kind: "tenant"; tenantId: string };
+export type Principal =
+  | { kind: "service" }
+  /** `local`: on this machine while no key exists, the single-user setup, which also operates the deployment. */
+  | { kind: "tenant"; tenantId: string; local?: true };
 
 export const unauthorized = (message: string) => new InvoicesError("Unauthorized", message, 401);
 export const forbidden = (message: string) => new InvoicesError("Forbidden", message, 403);
@@ -45,7 +48,7 @@ export async function authenticate(credentials: Credentials, keys: KeyLookup): P
   const header = credentials.authorization;
   if (header === undefined || header === "") {
     if (isLoopback(credentials.remoteAddress) && !(await keys.anyTenantKeys())) {
-      return { kind: "tenant", tenantId: DEFAULT_TENANT };
+      return { kind: "tenant", tenantId: DEFAULT_TENANT, local: true };
     }
     throw unauthorized("An API key is required: Authorization: Bearer KEY.");
   }

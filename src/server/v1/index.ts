@@ -5,6 +5,7 @@ import type { SecretReader } from "../../ingest/secrets.js";
 import { InvoicesError } from "../../invoices/errors.js";
 import type { PipelineStarter } from "../../invoices/starter.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../../invoices/types.js";
+import { QueueError } from "../../queues/errors.js";
 import type { ExecutionDescription } from "../../states/executions.js";
 import { ServiceError } from "../../states/service-errors.js";
 import type { Store } from "../../store/types.js";
@@ -14,6 +15,7 @@ import { type ExecutionReader, executionRoutes } from "./executions.js";
 import { fileRoutes } from "./files.js";
 import { invoiceRoutes } from "./invoices.js";
 import { createOpenApi } from "./openapi.js";
+import { type OperationsOptions, operationRoutes } from "./operations.js";
 import { overviewRoutes } from "./overview.js";
 import { pipelineRoutes } from "./pipeline.js";
 import { sourceRoutes } from "./sources.js";
@@ -30,6 +32,8 @@ export interface V1Options {
   readSecret?: SecretReader;
   /** Reads containers' executions for `/v1/containers/{id}/execution` and `/history` (the dashboard's graph). */
   executions?: ExecutionReader;
+  /** The deployment's queues and workflows, for the operator's `/v1/queues` and `/v1/executions`. */
+  operations?: OperationsOptions;
 }
 
 /** The status of the Step Functions errors the pipeline routes can meet, by name. */
@@ -64,6 +68,15 @@ export async function v1Api(app: FastifyInstance, options: V1Options): Promise<v
       v1.setErrorHandler((error: FastifyError, request, reply) => {
         if (error instanceof InvoicesError || error instanceof IngestError) {
           return sendError(reply, error.status, error.name, error.message);
+        }
+        // SQS answers a missing queue with 400; over /v1 a missing thing is 404.
+        if (error instanceof QueueError) {
+          return sendError(
+            reply,
+            error.name === "QueueDoesNotExist" ? 404 : error.status,
+            error.name,
+            error.message,
+          );
         }
         if (error instanceof ServiceError) {
           return sendError(reply, SERVICE_ERROR_STATUS[error.name] ?? 400, error.name, error.message);
@@ -117,6 +130,7 @@ export async function v1Api(app: FastifyInstance, options: V1Options): Promise<v
       await v1.register(invoiceRoutes, { store: options.store });
       await v1.register(supplierRoutes, { store: options.store });
       await v1.register(overviewRoutes, { store: options.store });
+      if (options.operations) await v1.register(operationRoutes, options.operations);
       await v1.register(sourceRoutes, {
         store: options.store,
         pipeline: options.pipeline,

@@ -34,10 +34,12 @@ describe("deciding who calls", () => {
     expect(await authenticate({ remoteAddress: "127.0.0.1" }, lookup({}))).toEqual({
       kind: "tenant",
       tenantId: "default",
+      local: true,
     });
     expect(await authenticate({ remoteAddress: "::1" }, lookup({}))).toEqual({
       kind: "tenant",
       tenantId: "default",
+      local: true,
     });
     const remote = await refusal(authenticate({ remoteAddress: "10.1.2.3" }, lookup({})));
     expect([remote.name, remote.status]).toEqual(["Unauthorized", 401]);
