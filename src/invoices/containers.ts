@@ -188,6 +188,10 @@ export interface ContainerFilter {
   supplierId?: string;
   /** Part of the file name, any case. */
   nameContains?: string;
+  /** Where the files came from. */
+  source?: ContainerSource;
+  /** Containers that hold an invoice of this number (exactly, as the invoice has it). */
+  invoiceNumber?: string;
   /** Received at or after / before, epoch ms. */
   from?: number;
   to?: number;
@@ -209,6 +213,15 @@ export async function listContainers(db: Queryable, filter: ContainerFilter): Pr
   if (filter.supplierId !== undefined) add((p) => `supplier_id = ${p}`, filter.supplierId);
   if (filter.nameContains !== undefined && filter.nameContains !== "") {
     add((p) => `lower(name) LIKE ${p} ESCAPE '\\'`, `%${escapeLike(filter.nameContains.toLowerCase())}%`);
+  }
+  if (filter.source !== undefined) add((p) => `source = ${p}`, filter.source);
+  if (filter.invoiceNumber !== undefined) {
+    // Through invoices_number (tenant, number): an invoice's number finds its file among any number of containers.
+    const tenant = filter.tenantId !== undefined ? "tenant_id = $1 AND " : "";
+    add(
+      (p) => `id IN (SELECT container_id FROM invoices WHERE ${tenant}number = ${p})`,
+      filter.invoiceNumber,
+    );
   }
   if (filter.from !== undefined) add((p) => `received_at >= ${p}`, filter.from);
   if (filter.to !== undefined) add((p) => `received_at < ${p}`, filter.to);

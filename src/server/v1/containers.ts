@@ -2,7 +2,12 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { containerTransitions, getContainer, listContainers } from "../../invoices/containers.js";
 import { readFile } from "../../invoices/files.js";
 import type { PipelineStarter } from "../../invoices/starter.js";
-import { CONTAINER_STATES, type ContainerState } from "../../invoices/types.js";
+import {
+  CONTAINER_SOURCES,
+  CONTAINER_STATES,
+  type ContainerSource,
+  type ContainerState,
+} from "../../invoices/types.js";
 import type { Store } from "../../store/types.js";
 import { principalOf, tenantScope } from "./auth.js";
 import { containerDetailJson, containerJson, cursorOf, positionOf, timeOf } from "./representation.js";
@@ -43,7 +48,9 @@ export async function containerRoutes(app: FastifyInstance, options: ContainerRo
     Querystring: {
       state?: ContainerState;
       supplier?: string;
+      source?: ContainerSource;
       q?: string;
+      invoice?: string;
       from?: string;
       to?: string;
       limit: number;
@@ -61,7 +68,17 @@ export async function containerRoutes(app: FastifyInstance, options: ContainerRo
           properties: {
             state: { type: "string", enum: [...CONTAINER_STATES] },
             supplier: { type: "string", maxLength: 100, description: "A supplier id." },
+            source: {
+              type: "string",
+              enum: [...CONTAINER_SOURCES],
+              description: "Where the files came from.",
+            },
             q: { type: "string", maxLength: 200, description: "Part of the file name, any case." },
+            invoice: {
+              type: "string",
+              maxLength: 200,
+              description: "An invoice number: the containers holding an invoice of exactly this number.",
+            },
             from: { ...timeQuery, description: "Received at or after (ISO 8601 or epoch ms)." },
             to: { ...timeQuery, description: "Received before (ISO 8601 or epoch ms)." },
             ...pagingQuery,
@@ -86,7 +103,9 @@ export async function containerRoutes(app: FastifyInstance, options: ContainerRo
         tenantId: tenantScope(principalOf(request)),
         state: query.state,
         supplierId: query.supplier,
+        ...(query.source !== undefined ? { source: query.source } : {}),
         nameContains: query.q,
+        ...(query.invoice !== undefined ? { invoiceNumber: query.invoice } : {}),
         from: timeOf(query.from, "from"),
         to: timeOf(query.to, "to"),
         limit: query.limit,

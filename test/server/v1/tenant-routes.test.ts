@@ -153,7 +153,25 @@ describe.each(BACKENDS)("the tenant routes on %s", (dialect) => {
       (await json<{ containers: unknown[] }>(`/v1/containers?to=${Date.now() + 60_000}`, acme)).containers,
     ).toHaveLength(7);
 
-    for (const query of ["limit=0", "limit=501", "cursor=bm9wZQ", "from=yesterday", "state=Lost"]) {
+    // By invoice number: the container holding INV-2, and only the tenant's own (other has an INV-1 too).
+    const byInvoice = await json<{ containers: ContainerJson[] }>("/v1/containers?invoice=INV-1", acme);
+    expect(byInvoice.containers.map((c) => c.id)).toEqual([acmeContainers[0]]);
+    expect(
+      (await json<{ containers: unknown[] }>("/v1/containers?invoice=INV-404", acme)).containers,
+    ).toEqual([]);
+    expect(
+      (await json<{ containers: unknown[] }>("/v1/containers?source=upload", acme)).containers,
+    ).toHaveLength(7);
+    expect((await json<{ containers: unknown[] }>("/v1/containers?source=ftp", acme)).containers).toEqual([]);
+
+    for (const query of [
+      "limit=0",
+      "limit=501",
+      "cursor=bm9wZQ",
+      "from=yesterday",
+      "state=Lost",
+      "source=pigeon",
+    ]) {
       const response = await api.call(`/v1/containers?${query}`, { key: acme });
       expect(response.status).toBe(400);
       expect(((await response.json()) as { error: { code: string } }).error.code).toMatch(/^Invalid/);
