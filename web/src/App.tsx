@@ -1,6 +1,9 @@
 import { ContainerPage } from "./pages/Container";
 import { ContainersPage } from "./pages/Containers";
+import { InvoicePage } from "./pages/Invoice";
+import { InvoicesPage } from "./pages/Invoices";
 import { OverviewPage } from "./pages/Overview";
+import { SourcesPage } from "./pages/Sources";
 import { Link, match, useLocation } from "./router";
 
 function Page({ path }: { path: string }) {
@@ -8,6 +11,10 @@ function Page({ path }: { path: string }) {
   if (match("/containers", path)) return <ContainersPage />;
   const container = match("/containers/:id", path);
   if (container) return <ContainerPage key={container.id} id={container.id!} />;
+  if (match("/invoices", path)) return <InvoicesPage />;
+  const invoice = match("/invoices/:id", path);
+  if (invoice) return <InvoicePage key={invoice.id} id={invoice.id!} />;
+  if (match("/sources", path)) return <SourcesPage />;
   return (
     <div className="page">
       <h1>Not found</h1>
@@ -18,21 +25,27 @@ function Page({ path }: { path: string }) {
   );
 }
 
+const SECTIONS = [
+  { to: "/", label: "Overview", section: "overview" },
+  { to: "/containers", label: "Containers", section: "containers" },
+  { to: "/invoices", label: "Invoices", section: "invoices" },
+  { to: "/sources", label: "Sources", section: "sources" },
+] as const;
+
 export function App() {
   const { path } = useLocation();
-  const section = path.startsWith("/containers") ? "containers" : path === "/" ? "overview" : "";
+  const section = path === "/" ? "overview" : (path.split("/")[1] ?? "");
   return (
     <div className="app">
       <nav className="nav">
         <Link to="/" className="brand">
           Inflow
         </Link>
-        <Link to="/" className={section === "overview" ? "active" : ""}>
-          Overview
-        </Link>
-        <Link to="/containers" className={section === "containers" ? "active" : ""}>
-          Containers
-        </Link>
+        {SECTIONS.map((item) => (
+          <Link key={item.to} to={item.to} className={section === item.section ? "active" : ""}>
+            {item.label}
+          </Link>
+        ))}
       </nav>
       <main>
         <Page path={path} />

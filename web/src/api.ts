@@ -227,3 +227,113 @@ export const redrive = (id: string) =>
     "POST",
     `/v1/containers/${encodeURIComponent(id)}/redrive`,
   );
+
+export interface InvoiceFilter {
+  supplier?: string | undefined;
+  container?: string | undefined;
+  number?: string | undefined;
+  from?: string | undefined;
+  to?: string | undefined;
+  duplicates?: "only" | "exclude" | undefined;
+}
+
+/** The normalized invoice (docs/invoice-model.md), as far as the dashboard reads it. */
+export interface InvoiceLine {
+  lineNumber?: string;
+  quantity?: string;
+  unit?: string;
+  unitPrice?: string;
+  amount?: string;
+  description?: string;
+  itemIds?: { kind: string; qualifier?: string; value: string }[];
+}
+
+export interface NormalizedInvoice {
+  invoiceNumber: string;
+  invoiceDate?: string;
+  type?: string;
+  currency?: string;
+  purchaseOrder?: { number: string; date?: string };
+  parties?: { role: string; name?: string; id?: string }[];
+  lines?: InvoiceLine[];
+  total: string;
+  totals?: {
+    stated?: string;
+    lines?: string;
+    charges?: string;
+    allowances?: string;
+    tax?: string;
+  };
+}
+
+export interface InvoiceDetail extends Invoice {
+  invoice: NormalizedInvoice;
+}
+
+export async function searchInvoices(
+  filter: InvoiceFilter & { limit?: number; cursor?: string | undefined },
+  signal?: AbortSignal,
+): Promise<Page<Invoice>> {
+  const body = await call<{ invoices: Invoice[]; nextCursor?: string }>(
+    "GET",
+    pathOf("/v1/invoices", { ...filter }),
+    signal,
+  );
+  return { items: body.invoices, ...(body.nextCursor ? { nextCursor: body.nextCursor } : {}) };
+}
+
+export const getInvoice = (id: string, signal?: AbortSignal) =>
+  call<InvoiceDetail>("GET", `/v1/invoices/${encodeURIComponent(id)}`, signal);
+
+export const exportUrl = (filter: InvoiceFilter, format: "csv" | "ndjson" = "csv") =>
+  pathOf("/v1/invoices/export", { format, ...filter });
+
+export interface Supplier {
+  id: string;
+  name: string;
+  matchKey: string;
+  createdAt: string;
+}
+
+export const listSuppliers = (signal?: AbortSignal) =>
+  call<{ suppliers: Supplier[]; nextCursor?: string }>("GET", "/v1/suppliers?limit=500", signal);
+
+export interface SourceHealth {
+  name: string;
+  kind: string;
+  enabled: boolean;
+  lastPollAt?: string;
+  filesTaken: number;
+  lastError?: string;
+}
+
+export interface Source extends SourceHealth {
+  settings: Record<string, unknown>;
+  schedule?: string;
+  createdAt: string;
+}
+
+export interface PollReport {
+  source: string;
+  files: { name: string; size: number; status: string; containerId?: string; error?: string }[];
+  ignored: number;
+  taken: number;
+  facts?: Record<string, string>;
+  error?: string;
+}
+
+export const listSources = (signal?: AbortSignal) =>
+  call<{ sources: Source[] }>("GET", "/v1/sources", signal);
+
+export const pollSource = (name: string) =>
+  call<PollReport>("POST", `/v1/sources/${encodeURIComponent(name)}/poll`);
+
+export interface Overview {
+  containers: Record<ContainerState, number>;
+  today: { since: string; files: number; invoices: number };
+  hourly: { hour: string; files: number; invoices: number }[];
+  sources: SourceHealth[];
+}
+
+export const getOverview = (query: { since: string; hours: number }, signal?: AbortSignal) =>
+  call<Overview>("GET", pathOf("/v1/overview", query), signal);

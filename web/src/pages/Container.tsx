@@ -342,7 +342,9 @@ export function ContainerPage({ id }: { id: string }) {
               {invoices.data.items.map((invoice) => (
                 <tr key={invoice.id} data-testid="invoice-row">
                   <td className="number">{invoice.key}</td>
-                  <td>{invoice.number}</td>
+                  <td>
+                    <Link to={`/invoices/${invoice.id}`}>{invoice.number}</Link>
+                  </td>
                   <td>{invoice.type === "creditMemo" ? "credit memo" : "invoice"}</td>
                   <td>{invoice.date ?? ""}</td>
                   <td>{invoice.supplier}</td>
@@ -359,14 +361,26 @@ export function ContainerPage({ id }: { id: string }) {
                           .filter(Boolean)
                           .join(" · ")
                       : ""}
-                    {invoice.duplicateOf ? ` (of ${invoice.duplicateOf})` : ""}
+                    {invoice.duplicateOf ? (
+                      <>
+                        {" "}
+                        (of <Link to={`/invoices/${invoice.duplicateOf}`}>{invoice.duplicateOf}</Link>)
+                      </>
+                    ) : null}
                   </td>
                 </tr>
               ))}
             </tbody>
           </table>
         ) : null}
-        {invoices.data?.nextCursor ? <p className="muted">Showing the first 100 invoices.</p> : null}
+        {invoices.data?.nextCursor ? (
+          <p className="muted">
+            Showing the first 100 invoices:{" "}
+            <Link to={`/invoices?container=${encodeURIComponent(id)}`}>
+              all of them on the Invoices page →
+            </Link>
+          </p>
+        ) : null}
       </Card>
     </div>
   );

@@ -1,47 +1,140 @@
-import { CONTAINER_STATES, type Container, type ContainerState, listContainers } from "../api";
+import { CONTAINER_STATES, type Container, getOverview, listContainers, type Overview } from "../api";
 import { Card, ErrorNote, StateBadge } from "../components";
 import { ago, startOfToday } from "../format";
 import { usePoll } from "../poll";
 import { Link, useTitle } from "../router";
 
-/** Counting is by listing: at most this many per state, shown as "500+" beyond. */
-const COUNT_LIMIT = 500;
+const HOURS = 24;
 
-interface Overview {
-  counts: Record<ContainerState, { count: number; more: boolean }>;
-  today: { files: number; invoices: number; more: boolean };
+interface Loaded {
+  overview: Overview;
   failed: Container[];
   at: Date;
 }
 
-async function loadOverview(signal: AbortSignal): Promise<Overview> {
-  const [states, today] = await Promise.all([
-    Promise.all(CONTAINER_STATES.map((state) => listContainers({ state, limit: COUNT_LIMIT }, signal))),
-    listContainers({ from: startOfToday(), limit: COUNT_LIMIT }, signal),
+async function loadOverview(signal: AbortSignal): Promise<Loaded> {
+  const [overview, failed] = await Promise.all([
+    getOverview({ since: startOfToday(), hours: HOURS }, signal),
+    listContainers({ state: "Error", limit: 10 }, signal),
   ]);
-  const counts = Object.fromEntries(
-    CONTAINER_STATES.map((state, index) => {
-      const page = states[index]!;
-      return [state, { count: page.items.length, more: page.nextCursor !== undefined }];
-    }),
-  ) as Overview["counts"];
-  return {
-    counts,
-    today: {
-      files: today.items.length,
-      invoices: today.items.reduce((sum, container) => sum + container.invoiceCount, 0),
-      more: today.nextCursor !== undefined,
-    },
-    failed: states[CONTAINER_STATES.indexOf("Error")]!.items.slice(0, 10),
-    at: new Date(),
-  };
+  return { overview, failed: failed.items, at: new Date() };
 }
 
-const countText = (count: { count: number; more: boolean }) => `${count.count}${count.more ? "+" : ""}`;
+/** Files and invoices per hour, oldest first, as pairs of bars: a small inline SVG, no chart library. */
+export function ThroughputChart({ hourly }: { hourly: Overview["hourly"] }) {
+  const width = 720;
+  const height = 140;
+  const bottom = 18;
+  const top = 8;
+  const slot = width / Math.max(1, hourly.length);
+  const bar = Math.max(2, (slot - 4) / 2);
+  const max = Math.max(1, ...hourly.map((h) => Math.max(h.files, h.invoices)));
+  const scale = (n: number) => ((height - bottom - top) * n) / max;
+  const totalFiles = hourly.reduce((sum, h) => sum + h.files, 0);
+  const totalInvoices = hourly.reduce((sum, h) => sum + h.invoices, 0);
+  return (
+    <figure className="chart" data-testid="throughput">
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-label={`${totalFiles} files and ${totalInvoices} invoices in the last ${hourly.length} hours`}
+      >
+        <line x1={0} x2={width} y1={height - bottom} y2={height - bottom} className="chart-axis" />
+        <text x={0} y={top + 2} className="chart-label" dominantBaseline="hanging">
+          {max}
+        </text>
+        {hourly.map((h, index) => {
+          const x = index * slot + 2;
+          const hour = new Date(h.hour);
+          const label = `${hour.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" })}: ${h.files} files, ${h.invoices} invoices`;
+          return (
+            <g key={h.hour}>
+              <title>{label}</title>
+              <rect
+                x={x}
+                y={height - bottom - scale(h.files)}
+                width={bar}
+                height={scale(h.files)}
+                className="bar-files"
+              />
+              <rect
+                x={x + bar}
+                y={height - bottom - scale(h.invoices)}
+                width={bar}
+                height={scale(h.invoices)}
+                className="bar-invoices"
+              />
+              {index % 3 === 0 || index === hourly.length - 1 ? (
+                <text x={x + bar} y={height - 4} textAnchor="middle" className="chart-label">
+                  {hour.getHours()}h
+                </text>
+              ) : null}
+            </g>
+          );
+        })}
+      </svg>
+      <figcaption className="legend">
+        <span>
+          <span className="swatch bar-files-swatch" /> files ({totalFiles})
+        </span>
+        <span>
+          <span className="swatch bar-invoices-swatch" /> invoices ({totalInvoices})
+        </span>
+      </figcaption>
+    </figure>
+  );
+}
+
+function SourcesHealth({ sources }: { sources: Overview["sources"] }) {
+  if (sources.length === 0) {
+    return (
+      <p className="muted">
+        No source yet: files come only through the API. <Link to="/sources">Sources →</Link>
+      </p>
+    );
+  }
+  return (
+    <>
+      <table>
+        <thead>
+          <tr>
+            <th>Source</th>
+            <th>Kind</th>
+            <th>Last poll</th>
+            <th>Files taken</th>
+            <th>Last error</th>
+          </tr>
+        </thead>
+        <tbody>
+          {sources.map((source) => (
+            <tr key={source.name} data-testid="health-row" data-source={source.name}>
+              <td>
+                <Link to={`/sources#${encodeURIComponent(source.name)}`}>{source.name}</Link>
+                {source.enabled ? "" : <span className="badge"> disabled</span>}
+              </td>
+              <td>{source.kind}</td>
+              <td title={source.lastPollAt}>
+                {source.lastPollAt ? ago(source.lastPollAt) : <span className="muted">never</span>}
+              </td>
+              <td className="number">{source.filesTaken}</td>
+              <td className="error-text" data-testid="health-error">
+                {source.lastError ?? ""}
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p>
+        <Link to="/sources">All sources, poll now →</Link>
+      </p>
+    </>
+  );
+}
 
 export function OverviewPage() {
   useTitle("Overview");
   const { data, error } = usePoll(loadOverview, [], 3_000);
+  const overview = data?.overview;
   return (
     <div className="page">
       <header className="page-header">
@@ -59,22 +152,26 @@ export function OverviewPage() {
             className={`tile tile-${state}`}
             testId={`count-${state}`}
           >
-            <span className="tile-value">{data ? countText(data.counts[state]) : "–"}</span>
+            <span className="tile-value">{overview ? (overview.containers[state] ?? 0) : "–"}</span>
             <span className="tile-label">{state}</span>
           </Link>
         ))}
         <div className="tile tile-today" data-testid="files-today">
-          <span className="tile-value">
-            {data ? `${data.today.files}${data.today.more ? "+" : ""}` : "–"}
-          </span>
+          <span className="tile-value">{overview ? overview.today.files : "–"}</span>
           <span className="tile-label">files today</span>
         </div>
-        <div className="tile tile-today" data-testid="invoices-today">
-          <span className="tile-value">
-            {data ? `${data.today.invoices}${data.today.more ? "+" : ""}` : "–"}
-          </span>
+        <Link to="/invoices" className="tile tile-today" testId="invoices-today">
+          <span className="tile-value">{overview ? overview.today.invoices : "–"}</span>
           <span className="tile-label">invoices today</span>
-        </div>
+        </Link>
+      </div>
+      <div className="columns">
+        <Card title={`Throughput, last ${HOURS} hours`} testId="throughput-card">
+          {overview ? <ThroughputChart hourly={overview.hourly} /> : <p className="muted">loading…</p>}
+        </Card>
+        <Card title="Sources" testId="sources-health">
+          {overview ? <SourcesHealth sources={overview.sources} /> : <p className="muted">loading…</p>}
+        </Card>
       </div>
       <Card title="Latest failed containers" testId="latest-failed">
         {data && data.failed.length === 0 ? <p className="muted">No container is in Error.</p> : null}
