@@ -5,6 +5,7 @@ import type { States } from "../../states/engine.js";
 import type { ExecutionDescription } from "../../states/executions.js";
 import type { HistoryEvent } from "../../states/history.js";
 import { type IterationCounts, STATE_STATUSES, stateOutcomes } from "../../states/state-statuses.js";
+import { EXECUTION_STATUSES, type ExecutionStatus } from "../../states/types.js";
 import type { Store } from "../../store/types.js";
 import { principalOf, tenantScope } from "./auth.js";
 import { errorResponses, idParams } from "./schemas.js";
@@ -21,7 +22,18 @@ export interface ExecutionReader {
   definitionOf(stateMachineArn: string): Promise<string>;
   /** A distributed Map's iterations, by the Map's label (its state name unless it sets Label). */
   mapRunCounts(executionArn: string): Promise<Map<string, IterationCounts>>;
+  /** The iterations (child executions) of an execution's distributed Map with this label, newest first. */
+  iterations(
+    executionArn: string,
+    label: string,
+    filter: { status?: ExecutionStatus; limit: number },
+  ): Promise<ExecutionDescription[]>;
+  /** The labels of an execution's map runs, by map run ARN. */
+  mapRunLabels(executionArn: string): Promise<Map<string, string>>;
 }
+
+/** A map run's iterations run a state machine named `<parent>/<label>`. */
+const labelOf = (iterationMachineArn: string) => iterationMachineArn.split("/").pop()!;
 
 /** The reader over the workflow engine. */
 export function executionReaderOf(
@@ -31,12 +43,29 @@ export function executionReaderOf(
     describe: (arn) => states.executions.describe(arn),
     history: (arn, page) => states.executions.history(arn, page),
     definitionOf: async (arn) => (await states.machines.byArn(arn)).definitionText,
+    async iterations(executionArn, label, filter) {
+      const found: ExecutionDescription[] = [];
+      for (const run of await states.mapRuns.list(executionArn, { limit: 100 })) {
+        if (labelOf(run.stateMachineArn) !== label) continue;
+        found.push(
+          ...(await states.executions.list({
+            mapRunArn: run.mapRunArn,
+            limit: filter.limit,
+            ...(filter.status ? { status: filter.status } : {}),
+          })),
+        );
+      }
+      return found.sort((a, b) => b.startDate - a.startDate).slice(0, filter.limit);
+    },
+    async mapRunLabels(executionArn) {
+      const runs = await states.mapRuns.list(executionArn, { limit: 100 });
+      return new Map(runs.map((run) => [run.mapRunArn, labelOf(run.stateMachineArn)]));
+    },
     async mapRunCounts(executionArn) {
       const counts = new Map<string, IterationCounts>();
       for (const run of await states.mapRuns.list(executionArn, { limit: 100 })) {
         const { itemCounts } = await states.mapRuns.describe(run.mapRunArn);
-        const label = run.stateMachineArn.split("/").pop()!;
-        counts.set(label, {
+        counts.set(labelOf(run.stateMachineArn), {
           total: itemCounts.total,
           succeeded: itemCounts.succeeded,
           failed: itemCounts.failed + itemCounts.timedOut + itemCounts.aborted,
@@ -92,11 +121,47 @@ const eventSchema = {
 } as const;
 
 interface DefinitionShape {
+  StartAt?: string;
   States: Record<
     string,
-    { Type?: string; Label?: string; ItemProcessor?: { ProcessorConfig?: { Mode?: string } } }
+    {
+      Type?: string;
+      Label?: string;
+      ItemProcessor?: DefinitionShape & { ProcessorConfig?: { Mode?: string } };
+    }
   >;
 }
+
+const executionJson = (execution: ExecutionDescription) => ({
+  executionArn: execution.executionArn,
+  stateMachineArn: execution.stateMachineArn,
+  name: execution.name,
+  status: execution.status,
+  startDate: iso(execution.startDate),
+  ...(execution.stopDate !== undefined ? { stopDate: iso(execution.stopDate) } : {}),
+  ...(execution.error !== undefined ? { error: execution.error } : {}),
+  ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+  redriveCount: execution.redriveCount,
+});
+
+const executionSchema = {
+  type: "object",
+  required: ["executionArn", "status", "startDate", "redriveCount"],
+  properties: {
+    executionArn: { type: "string" },
+    stateMachineArn: { type: "string" },
+    name: { type: "string" },
+    status: { type: "string" },
+    startDate: { type: "string" },
+    stopDate: { type: "string" },
+    error: { type: "string" },
+    cause: { type: "string" },
+    redriveCount: { type: "integer" },
+  },
+} as const;
+
+const iterationNotFound = (id: string) =>
+  new InvoicesError("IterationNotFound", `No such iteration of container ${id}'s execution.`, 404);
 
 export async function executionRoutes(
   app: FastifyInstance,
@@ -113,34 +178,46 @@ export async function executionRoutes(
     return container.executionArn;
   };
 
-  app.get<{ Params: { id: string } }>(
+  /**
+   * The execution a request is about, with the definition it runs: the container's own, or (with
+   * `iteration`) one iteration of its distributed Map, which runs the Map's ItemProcessor. Only an
+   * iteration whose map run is one of the container's execution's is found.
+   */
+  const executionShown = async (id: string, tenantId: string | undefined, iteration: string | undefined) => {
+    const parentArn = await executionOf(id, tenantId);
+    const parent = await executions.describe(parentArn);
+    const definition = JSON.parse(await executions.definitionOf(parent.stateMachineArn)) as DefinitionShape;
+    if (iteration === undefined) return { execution: parent, definition };
+    const child = await executions.describe(iteration).catch(() => undefined);
+    const label = child?.mapRunArn
+      ? (await executions.mapRunLabels(parentArn)).get(child.mapRunArn)
+      : undefined;
+    const map = Object.entries(definition.States).find(
+      ([name, state]) => (state.Label ?? name) === label,
+    )?.[1];
+    if (!child || !map?.ItemProcessor) throw iterationNotFound(id);
+    return { execution: child, definition: map.ItemProcessor as DefinitionShape };
+  };
+
+  app.get<{ Params: { id: string }; Querystring: { iteration?: string } }>(
     "/containers/:id/execution",
     {
       schema: {
         summary: "A container's execution, state by state",
         description:
-          "The state machine's definition, and each top-level state's outcome: succeeded, caught, failed, running or notReached, with its input, output and error; a Map's iterations.",
+          "The state machine's definition, and each top-level state's outcome: succeeded, caught, failed, running or notReached, with its input, output and error; a Map's iterations. With `iteration` (an iteration's execution ARN, from /iterations), that iteration of a distributed Map instead, drawn from the Map's ItemProcessor.",
         tags: ["containers"],
         params: idParams,
+        querystring: {
+          type: "object",
+          properties: { iteration: { type: "string", maxLength: 2048 } },
+        },
         response: {
           200: {
             type: "object",
             required: ["execution", "definition", "states"],
             properties: {
-              execution: {
-                type: "object",
-                required: ["executionArn", "status", "startDate", "redriveCount"],
-                properties: {
-                  executionArn: { type: "string" },
-                  stateMachineArn: { type: "string" },
-                  status: { type: "string" },
-                  startDate: { type: "string" },
-                  stopDate: { type: "string" },
-                  error: { type: "string" },
-                  cause: { type: "string" },
-                  redriveCount: { type: "integer" },
-                },
-              },
+              execution: executionSchema,
               definition: { type: "object", additionalProperties: true },
               states: { type: "object", additionalProperties: outcomeSchema },
             },
@@ -150,11 +227,12 @@ export async function executionRoutes(
       },
     },
     async (request) => {
-      const arn = await executionOf(request.params.id, tenantScope(principalOf(request)));
-      const execution = await executions.describe(arn);
-      const definition = JSON.parse(
-        await executions.definitionOf(execution.stateMachineArn),
-      ) as DefinitionShape;
+      const { execution, definition } = await executionShown(
+        request.params.id,
+        tenantScope(principalOf(request)),
+        request.query.iteration,
+      );
+      const arn = execution.executionArn;
       const history: HistoryEvent[] = [];
       for (let afterId = 0; ; ) {
         const page = await executions.history(arn, { afterId, limit: HISTORY_PAGE });
@@ -174,16 +252,7 @@ export async function executionRoutes(
         }
       }
       return {
-        execution: {
-          executionArn: execution.executionArn,
-          stateMachineArn: execution.stateMachineArn,
-          status: execution.status,
-          startDate: iso(execution.startDate),
-          ...(execution.stopDate !== undefined ? { stopDate: iso(execution.stopDate) } : {}),
-          ...(execution.error !== undefined ? { error: execution.error } : {}),
-          ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
-          redriveCount: execution.redriveCount,
-        },
+        execution: executionJson(execution),
         definition,
         states: Object.fromEntries(
           Object.entries(outcomes).map(([name, outcome]) => [
@@ -197,14 +266,63 @@ export async function executionRoutes(
 
   app.get<{
     Params: { id: string };
-    Querystring: { failuresOnly?: boolean; limit: number; cursor?: number };
+    Querystring: { state: string; status?: ExecutionStatus; limit: number };
+  }>(
+    "/containers/:id/iterations",
+    {
+      schema: {
+        summary: "A distributed Map's iterations",
+        description:
+          "The iterations (child executions) of the container's execution's distributed Map `state`, newest first; open one with /execution?iteration=ARN.",
+        tags: ["containers"],
+        params: idParams,
+        querystring: {
+          type: "object",
+          required: ["state"],
+          properties: {
+            state: { type: "string", maxLength: 80 },
+            status: { type: "string", enum: [...EXECUTION_STATUSES] },
+            limit: { type: "integer", minimum: 1, maximum: HISTORY_PAGE, default: 100 },
+          },
+        },
+        response: {
+          200: {
+            type: "object",
+            required: ["iterations"],
+            properties: { iterations: { type: "array", items: executionSchema } },
+          },
+          ...errorResponses,
+        },
+      },
+    },
+    async (request) => {
+      const arn = await executionOf(request.params.id, tenantScope(principalOf(request)));
+      const { state, status, limit } = request.query;
+      const definition = JSON.parse(
+        await executions.definitionOf((await executions.describe(arn)).stateMachineArn),
+      ) as DefinitionShape;
+      const map = definition.States[state];
+      if (map?.Type !== "Map") {
+        throw new InvoicesError("InvalidRequest", `${state} is not a Map state of this execution.`, 400);
+      }
+      const found = await executions.iterations(arn, map.Label ?? state, {
+        limit,
+        ...(status ? { status } : {}),
+      });
+      return { iterations: found.map(executionJson) };
+    },
+  );
+
+  app.get<{
+    Params: { id: string };
+    Querystring: { failuresOnly?: boolean; limit: number; cursor?: number; iteration?: string };
   }>(
     "/containers/:id/history",
     {
       schema: {
         summary: "A container's execution history",
         description:
-          "Its events, oldest first, paged by `cursor` (the last event id seen); `failuresOnly` keeps the events that failed or timed out.",
+          "Its events, oldest first, paged by `cursor` (the last event id seen); `failuresOnly` keeps the events that failed or timed out; `iteration` reads one of its distributed Map's iterations instead.",
         tags: ["containers"],
         params: idParams,
         querystring: {
@@ -213,6 +331,7 @@ export async function executionRoutes(
             failuresOnly: { type: "boolean", default: false },
             limit: { type: "integer", minimum: 1, maximum: HISTORY_PAGE, default: 100 },
             cursor: { type: "integer", minimum: 0 },
+            iteration: { type: "string", maxLength: 2048 },
           },
         },
         response: {
@@ -227,7 +346,9 @@ export async function executionRoutes(
     },
     async (request) => {
       const { failuresOnly, limit, cursor } = request.query;
-      const arn = await executionOf(request.params.id, tenantScope(principalOf(request)));
+      const arn = (
+        await executionShown(request.params.id, tenantScope(principalOf(request)), request.query.iteration)
+      ).execution.executionArn;
       const events: HistoryEvent[] = [];
       let afterId = cursor ?? 0;
       let more = true;

@@ -95,6 +95,32 @@ describe("a container's execution and history over /v1", () => {
       events: unknown[];
     };
     expect(failures.events).toEqual([]);
+
+    // The distributed Map's iterations, and one opened: its own graph, from the Map's ItemProcessor.
+    const listed = (await (await call(`/v1/containers/${id}/iterations?state=CreateInvoices`)).json()) as {
+      iterations: { executionArn: string; status: string }[];
+    };
+    expect(listed.iterations.map((iteration) => iteration.status)).toEqual(["SUCCEEDED"]);
+    const iterationArn = listed.iterations[0]!.executionArn;
+    const opened = (await (
+      await call(`/v1/containers/${id}/execution?iteration=${encodeURIComponent(iterationArn)}`)
+    ).json()) as {
+      execution: { executionArn: string; status: string };
+      definition: { StartAt: string };
+      states: Record<string, { status: string; iterations?: Record<string, number> }>;
+    };
+    expect(opened.execution).toMatchObject({ executionArn: iterationArn, status: "SUCCEEDED" });
+    expect(opened.definition.StartAt).toBe("CreateChunk");
+    // The chunk's inline Map created the three invoices, one iteration each.
+    expect(opened.states.CreateChunk).toMatchObject({
+      status: "succeeded",
+      iterations: { total: 3, succeeded: 3, failed: 0, running: 0 },
+    });
+    const iterationHistory = (await (
+      await call(`/v1/containers/${id}/history?limit=1&iteration=${encodeURIComponent(iterationArn)}`)
+    ).json()) as { events: { type: string }[] };
+    expect(iterationHistory.events.map((event) => event.type)).toEqual(["ExecutionStarted"]);
+    expect((await call(`/v1/containers/${id}/iterations?state=Verify`)).status).toBe(400);
   }, 60_000);
 
   it("marks the state a failed container's execution stopped in, with its error, and keeps it to its tenant", async () => {
@@ -122,6 +148,16 @@ describe("a container's execution and history over /v1", () => {
     await createTenant(server.store, { id: "globex" });
     const other = (await createApiKey(server.store, "globex")).key;
     expect((await call(`/v1/containers/${id}/execution`, other)).status).toBe(404);
+    // An iteration of another container's execution is not this one's to show.
+    const done = (await (await call("/v1/containers?state=Done")).json()) as { containers: { id: string }[] };
+    const doneIterations = (await (
+      await call(`/v1/containers/${done.containers[0]!.id}/iterations?state=CreateInvoices`)
+    ).json()) as { iterations: { executionArn: string }[] };
+    const foreign = await call(
+      `/v1/containers/${id}/execution?iteration=${encodeURIComponent(doneIterations.iterations[0]!.executionArn)}`,
+    );
+    expect(foreign.status).toBe(404);
+    expect(((await foreign.json()) as { error: { code: string } }).error.code).toBe("IterationNotFound");
     expect((await call(`/v1/containers/${id}/history`, other)).status).toBe(404);
   }, 60_000);
 });
