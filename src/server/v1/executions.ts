@@ -8,7 +8,8 @@ import { type IterationCounts, STATE_STATUSES, stateOutcomes } from "../../state
 import { EXECUTION_STATUSES, type ExecutionStatus } from "../../states/types.js";
 import type { Store } from "../../store/types.js";
 import { principalOf, tenantScope } from "./auth.js";
-import { errorResponses, idParams } from "./schemas.js";
+import { executionJson } from "./representation.js";
+import { errorResponses, executionSchema, idParams } from "./schemas.js";
 
 /**
  * A container's execution as the dashboard draws it: `GET /v1/containers/{id}/execution` (the
@@ -131,34 +132,6 @@ interface DefinitionShape {
     }
   >;
 }
-
-const executionJson = (execution: ExecutionDescription) => ({
-  executionArn: execution.executionArn,
-  stateMachineArn: execution.stateMachineArn,
-  name: execution.name,
-  status: execution.status,
-  startDate: iso(execution.startDate),
-  ...(execution.stopDate !== undefined ? { stopDate: iso(execution.stopDate) } : {}),
-  ...(execution.error !== undefined ? { error: execution.error } : {}),
-  ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
-  redriveCount: execution.redriveCount,
-});
-
-const executionSchema = {
-  type: "object",
-  required: ["executionArn", "status", "startDate", "redriveCount"],
-  properties: {
-    executionArn: { type: "string" },
-    stateMachineArn: { type: "string" },
-    name: { type: "string" },
-    status: { type: "string" },
-    startDate: { type: "string" },
-    stopDate: { type: "string" },
-    error: { type: "string" },
-    cause: { type: "string" },
-    redriveCount: { type: "integer" },
-  },
-} as const;
 
 const iterationNotFound = (id: string) =>
   new InvoicesError("IterationNotFound", `No such iteration of container ${id}'s execution.`, 404);

@@ -3,7 +3,8 @@ import type { Queues } from "../../queues/types.js";
 import type { States } from "../../states/engine.js";
 import { EXECUTION_STATUSES, type ExecutionStatus } from "../../states/types.js";
 import { forbidden, principalOf } from "./auth.js";
-import { errorResponses } from "./schemas.js";
+import { executionJson } from "./representation.js";
+import { errorResponses, executionSchema } from "./schemas.js";
 
 /**
  * What an operator looks at across the whole deployment, for the dashboard's Queues and
@@ -50,22 +51,6 @@ const queueSchema = {
     deadLetterQueue: { type: "string" },
     maxReceiveCount: { type: "integer" },
     deadLetterSourceQueues: { type: "array", items: { type: "string" } },
-  },
-} as const;
-
-const executionSchema = {
-  type: "object",
-  required: ["executionArn", "stateMachineArn", "name", "status", "startDate"],
-  properties: {
-    executionArn: { type: "string" },
-    stateMachineArn: { type: "string" },
-    name: { type: "string" },
-    status: { type: "string" },
-    startDate: { type: "string" },
-    stopDate: { type: "string" },
-    error: { type: "string" },
-    cause: { type: "string" },
-    redriveCount: { type: "integer" },
   },
 } as const;
 
@@ -271,19 +256,7 @@ export async function operationRoutes(app: FastifyInstance, options: OperationsO
         }
       }
       return {
-        executions: found.map((execution) => ({
-          executionArn: execution.executionArn,
-          stateMachineArn: execution.stateMachineArn,
-          name: execution.name,
-          status: execution.status,
-          startDate: new Date(execution.startDate).toISOString(),
-          ...(execution.stopDate !== undefined
-            ? { stopDate: new Date(execution.stopDate).toISOString() }
-            : {}),
-          ...(execution.error !== undefined ? { error: execution.error } : {}),
-          ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
-          redriveCount: execution.redriveCount,
-        })),
+        executions: found.map(executionJson),
       };
     },
   );

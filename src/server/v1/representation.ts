@@ -1,5 +1,6 @@
 import { InvoicesError } from "../../invoices/errors.js";
 import type { Container, InvoiceDetail, InvoiceRecord, Supplier, Transition } from "../../invoices/types.js";
+import type { ExecutionDescription } from "../../states/executions.js";
 
 /** How the domain's records look on the wire: times as ISO 8601, counts named for the reader. */
 
@@ -101,3 +102,15 @@ export function dayOf(text: string | undefined, parameter: string): string | und
   if (/^\d{4}-\d{2}-\d{2}$/.test(text)) return text;
   return iso(timeOf(text, parameter)!).slice(0, 10);
 }
+
+export const executionJson = (execution: ExecutionDescription) => ({
+  executionArn: execution.executionArn,
+  stateMachineArn: execution.stateMachineArn,
+  name: execution.name,
+  status: execution.status,
+  startDate: iso(execution.startDate),
+  ...(execution.stopDate !== undefined ? { stopDate: iso(execution.stopDate) } : {}),
+  ...(execution.error !== undefined ? { error: execution.error } : {}),
+  ...(execution.cause !== undefined ? { cause: execution.cause } : {}),
+  redriveCount: execution.redriveCount,
+});

@@ -170,3 +170,20 @@ export const fileResponse = {
     },
   },
 };
+
+/** An execution as the dashboard lists it (a container's, an iteration, any state machine's). */
+export const executionSchema = {
+  type: "object",
+  required: ["executionArn", "stateMachineArn", "name", "status", "startDate", "redriveCount"],
+  properties: {
+    executionArn: { type: "string" },
+    stateMachineArn: { type: "string" },
+    name: { type: "string" },
+    status: { type: "string" },
+    startDate: { type: "string", format: "date-time" },
+    stopDate: { type: "string", format: "date-time" },
+    error: { type: "string" },
+    cause: { type: "string" },
+    redriveCount: { type: "integer" },
+  },
+} as const;
