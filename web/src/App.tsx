@@ -1,8 +1,10 @@
 import { ContainerPage } from "./pages/Container";
 import { ContainersPage } from "./pages/Containers";
+import { ExecutionsPage } from "./pages/Executions";
 import { InvoicePage } from "./pages/Invoice";
 import { InvoicesPage } from "./pages/Invoices";
 import { OverviewPage } from "./pages/Overview";
+import { QueuesPage } from "./pages/Queues";
 import { SourcesPage } from "./pages/Sources";
 import { Link, match, useLocation } from "./router";
 
@@ -14,6 +16,8 @@ function Page({ path }: { path: string }) {
   if (match("/invoices", path)) return <InvoicesPage />;
   const invoice = match("/invoices/:id", path);
   if (invoice) return <InvoicePage key={invoice.id} id={invoice.id!} />;
+  if (match("/executions", path)) return <ExecutionsPage />;
+  if (match("/queues", path)) return <QueuesPage />;
   if (match("/sources", path)) return <SourcesPage />;
   return (
     <div className="page">
@@ -29,6 +33,8 @@ const SECTIONS = [
   { to: "/", label: "Overview", section: "overview" },
   { to: "/containers", label: "Containers", section: "containers" },
   { to: "/invoices", label: "Invoices", section: "invoices" },
+  { to: "/executions", label: "Executions", section: "executions" },
+  { to: "/queues", label: "Queues", section: "queues" },
   { to: "/sources", label: "Sources", section: "sources" },
 ] as const;
 

@@ -144,11 +144,20 @@ function pathOf(path: string, query: Query = {}): string {
   return text ? `${path}?${text}` : path;
 }
 
-async function call<T>(method: "GET" | "POST", path: string, signal?: AbortSignal): Promise<T> {
+async function call<T>(
+  method: "GET" | "POST",
+  path: string,
+  signal?: AbortSignal,
+  json?: unknown,
+): Promise<T> {
   const response = await fetch(path, {
     method,
     signal: signal ?? null,
-    headers: { accept: "application/json" },
+    headers:
+      json === undefined
+        ? { accept: "application/json" }
+        : { accept: "application/json", "content-type": "application/json" },
+    ...(json === undefined ? {} : { body: JSON.stringify(json) }),
   });
   const text = await response.text();
   let body: unknown;
@@ -168,9 +177,16 @@ async function call<T>(method: "GET" | "POST", path: string, signal?: AbortSigna
   return body as T;
 }
 
+/** Where a container's file came from (`GET /v1/containers?source=`). */
+export const CONTAINER_SOURCES = ["upload", "api", "ftp", "sftp", "email", "folder", "cli", "demo"] as const;
+export type ContainerSource = (typeof CONTAINER_SOURCES)[number];
+
 export interface ContainerFilter {
   state?: ContainerState | undefined;
   q?: string | undefined;
+  source?: ContainerSource | undefined;
+  /** An exact invoice number: the containers holding such an invoice. */
+  invoice?: string | undefined;
   supplier?: string | undefined;
   from?: string | undefined;
   to?: string | undefined;
@@ -337,3 +353,67 @@ export interface Overview {
 
 export const getOverview = (query: { since: string; hours: number }, signal?: AbortSignal) =>
   call<Overview>("GET", pathOf("/v1/overview", query), signal);
+
+/** A queue and its depths (`GET /v1/queues`); the operator's, not a tenant's. */
+export interface QueueInfo {
+  name: string;
+  visible: number;
+  inFlight: number;
+  delayed: number;
+  deadLetterQueue?: string;
+  maxReceiveCount?: number;
+  /** For a dead-letter queue: the queues that send to it. */
+  deadLetterSourceQueues?: string[];
+}
+
+export interface QueueMessage {
+  messageId: string;
+  body: string;
+  receiveCount: number;
+  sentAt?: string;
+}
+
+export const listQueues = (signal?: AbortSignal) =>
+  call<{ queues: QueueInfo[] }>("GET", "/v1/queues", signal);
+
+/** Up to `limit` messages; SQS has no read-only look, so each peek counts as a receive. */
+export const peekQueue = (name: string, limit = 10, signal?: AbortSignal) =>
+  call<{ messages: QueueMessage[] }>(
+    "GET",
+    pathOf(`/v1/queues/${encodeURIComponent(name)}/messages`, { limit }),
+    signal,
+  );
+
+/** Moves a dead-letter queue's messages back to the queues they came from. */
+export const redriveQueue = (name: string) =>
+  call<{ taskHandle: string }>("POST", `/v1/queues/${encodeURIComponent(name)}/redrive`);
+
+export const EXECUTION_STATUSES: readonly ExecutionStatus[] = [
+  "RUNNING",
+  "SUCCEEDED",
+  "FAILED",
+  "TIMED_OUT",
+  "ABORTED",
+  "PENDING_REDRIVE",
+];
+
+export interface ExecutionSummary {
+  executionArn: string;
+  stateMachineArn: string;
+  name: string;
+  status: ExecutionStatus;
+  startDate: string;
+  stopDate?: string;
+  error?: string;
+  cause?: string;
+  redriveCount: number;
+}
+
+export const listExecutions = (
+  query: { status?: ExecutionStatus | undefined; limit?: number },
+  signal?: AbortSignal,
+) => call<{ executions: ExecutionSummary[] }>("GET", pathOf("/v1/executions", query), signal);
+
+/** Redrives any execution from where it stopped; 409 when it cannot be. */
+export const redriveExecution = (executionArn: string) =>
+  call<{ redriveDate: string }>("POST", "/v1/executions/redrive", undefined, { executionArn });

@@ -1,7 +1,17 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import { CONTAINER_STATES, type Container, type ContainerState, listContainers } from "../api";
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import {
+  CONTAINER_SOURCES,
+  CONTAINER_STATES,
+  type Container,
+  type ContainerFilter,
+  type ContainerSource,
+  type ContainerState,
+  listContainers,
+  listSuppliers,
+} from "../api";
 import { ErrorNote, StateBadge } from "../components";
 import { ago, bytes } from "../format";
+import { usePoll } from "../poll";
 import { Link, navigate, useLocation, useTitle } from "../router";
 
 /** What the table lists: failed first (Error, then Processing, New, Done), everything newest first, or one state. */
@@ -20,10 +30,34 @@ interface Position {
   cursor?: string;
 }
 
+/** What the listing sends the server besides the state: the name, source, supplier, days received and an invoice number. */
+type Filter = Omit<ContainerFilter, "state">;
+
+/** A `YYYY-MM-DD` day (a date input's) as the ISO time of its local midnight; `next` the day after's. */
+export function dayStart(day: string | undefined, next = false): string | undefined {
+  const found = day ? /^(\d{4})-(\d{2})-(\d{2})$/.exec(day) : null;
+  if (!found) return undefined;
+  const date = new Date(Number(found[1]), Number(found[2]) - 1, Number(found[3]) + (next ? 1 : 0));
+  return date.toISOString();
+}
+
+function filterOf(query: URLSearchParams): Filter {
+  const source = CONTAINER_SOURCES.find((value) => value === query.get("source"));
+  return {
+    q: query.get("q") ?? undefined,
+    source,
+    supplier: query.get("supplier") || undefined,
+    invoice: query.get("invoice") || undefined,
+    // Received from the start of the first day to the end of the last (the server's `to` is exclusive).
+    from: dayStart(query.get("from") ?? undefined),
+    to: dayStart(query.get("to") ?? undefined, true),
+  };
+}
+
 /** Up to `limit` containers from `position` on, across the view's listings, each paged by the server. */
 async function loadPage(
   view: View,
-  q: string,
+  filter: Filter,
   position: Position,
   limit: number,
   signal: AbortSignal,
@@ -33,7 +67,7 @@ async function loadPage(
   let at: Position | undefined = position;
   while (at && items.length < limit) {
     const page = await listContainers(
-      { state: stages[at.stage], q, limit: limit - items.length, cursor: at.cursor },
+      { ...filter, state: stages[at.stage], limit: limit - items.length, cursor: at.cursor },
       signal,
     );
     items.push(...page.items);
@@ -56,6 +90,10 @@ export function ContainersPage() {
   const { query } = useLocation();
   const view = viewOf(query.get("state"));
   const q = query.get("q") ?? "";
+  const invoice = query.get("invoice") ?? "";
+  const queryText = query.toString();
+  const filter = useMemo(() => filterOf(new URLSearchParams(queryText)), [queryText]);
+  const suppliers = usePoll((signal) => listSuppliers(signal), [], 30_000);
   const pageSize = Math.min(500, Math.max(1, Number(query.get("limit")) || DEFAULT_PAGE));
 
   const [rows, setRows] = useState<Container[]>([]);
@@ -64,11 +102,12 @@ export function ContainersPage() {
   const [loading, setLoading] = useState(false);
   const [error, setError] = useState<Error>();
   const [search, setSearch] = useState(q);
+  const [invoiceSearch, setInvoiceSearch] = useState(invoice);
   const aborter = useRef<AbortController>(undefined);
 
   const setQuery = useCallback(
     (changes: Record<string, string>) => {
-      const params = new URLSearchParams(query);
+      const params = new URLSearchParams(queryText);
       for (const [key, value] of Object.entries(changes)) {
         if (value) params.set(key, value);
         else params.delete(key);
@@ -76,7 +115,7 @@ export function ContainersPage() {
       const text = params.toString();
       navigate(`/containers${text ? `?${text}` : ""}`, { replace: true });
     },
-    [query],
+    [queryText],
   );
 
   /** The first page again (a new filter, or a refresh while only it is shown). */
@@ -87,7 +126,7 @@ export function ContainersPage() {
       aborter.current = controller;
       if (!quiet) setLoading(true);
       try {
-        const page = await loadPage(view, q, { stage: 0 }, pageSize, controller.signal);
+        const page = await loadPage(view, filter, { stage: 0 }, pageSize, controller.signal);
         if (controller.signal.aborted) return;
         setRows(page.items);
         setNext(page.next);
@@ -99,7 +138,7 @@ export function ContainersPage() {
         if (!controller.signal.aborted) setLoading(false);
       }
     },
-    [view, q, pageSize],
+    [view, filter, pageSize],
   );
 
   useEffect(() => {
@@ -121,13 +160,19 @@ export function ContainersPage() {
     return () => clearTimeout(timer);
   }, [search, q, setQuery]);
 
+  useEffect(() => {
+    if (invoiceSearch.trim() === invoice) return;
+    const timer = setTimeout(() => setQuery({ invoice: invoiceSearch.trim() }), 300);
+    return () => clearTimeout(timer);
+  }, [invoiceSearch, invoice, setQuery]);
+
   const loadMore = async () => {
     if (!next) return;
     const controller = new AbortController();
     aborter.current = controller;
     setLoading(true);
     try {
-      const page = await loadPage(view, q, next, pageSize, controller.signal);
+      const page = await loadPage(view, filter, next, pageSize, controller.signal);
       if (controller.signal.aborted) return;
       setRows((shown) => [...shown, ...page.items]);
       setNext(page.next);
@@ -139,6 +184,7 @@ export function ContainersPage() {
     }
   };
 
+  const supplierOptions = suppliers.data?.suppliers ?? [];
   return (
     <div className="page">
       <header className="page-header">
@@ -172,6 +218,67 @@ export function ContainersPage() {
             placeholder="part of the name"
             value={search}
             onChange={(event) => setSearch(event.target.value)}
+          />
+        </label>
+        <label>
+          Invoice number{" "}
+          <input
+            type="search"
+            data-testid="invoice-search"
+            placeholder="exact number"
+            value={invoiceSearch}
+            onChange={(event) => setInvoiceSearch(event.target.value)}
+          />
+        </label>
+        <label>
+          Source{" "}
+          <select
+            data-testid="source-filter"
+            value={filter.source ?? ""}
+            onChange={(event) => setQuery({ source: event.target.value })}
+          >
+            <option value="">All sources</option>
+            {CONTAINER_SOURCES.map((source: ContainerSource) => (
+              <option key={source} value={source}>
+                {source}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label>
+          Supplier{" "}
+          <select
+            data-testid="supplier-filter"
+            value={filter.supplier ?? ""}
+            onChange={(event) => setQuery({ supplier: event.target.value })}
+          >
+            <option value="">All suppliers</option>
+            {supplierOptions.map((supplier) => (
+              <option key={supplier.id} value={supplier.id}>
+                {supplier.name}
+              </option>
+            ))}
+            {filter.supplier && !supplierOptions.some((s) => s.id === filter.supplier) ? (
+              <option value={filter.supplier}>{filter.supplier}</option>
+            ) : null}
+          </select>
+        </label>
+        <label>
+          Received from{" "}
+          <input
+            type="date"
+            data-testid="from-filter"
+            value={query.get("from") ?? ""}
+            onChange={(event) => setQuery({ from: event.target.value })}
+          />
+        </label>
+        <label>
+          to{" "}
+          <input
+            type="date"
+            data-testid="to-filter"
+            value={query.get("to") ?? ""}
+            onChange={(event) => setQuery({ to: event.target.value })}
           />
         </label>
       </form>

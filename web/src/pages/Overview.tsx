@@ -1,8 +1,18 @@
-import { CONTAINER_STATES, type Container, getOverview, listContainers, type Overview } from "../api";
+import {
+  ApiError,
+  CONTAINER_STATES,
+  type Container,
+  getOverview,
+  listContainers,
+  listQueues,
+  type Overview,
+  type QueueInfo,
+} from "../api";
 import { Card, ErrorNote, StateBadge } from "../components";
 import { ago, startOfToday } from "../format";
 import { usePoll } from "../poll";
 import { Link, useTitle } from "../router";
+import { isDeadLetterQueue } from "./Queues";
 
 const HOURS = 24;
 
@@ -131,6 +141,52 @@ function SourcesHealth({ sources }: { sources: Overview["sources"] }) {
   );
 }
 
+/** The dead-letter queues, or null when the caller may not see queues (a tenant's key: 401 or 403). */
+async function loadDeadLetterQueues(signal: AbortSignal): Promise<QueueInfo[] | null> {
+  try {
+    return (await listQueues(signal)).queues.filter(isDeadLetterQueue);
+  } catch (caught) {
+    if (caught instanceof ApiError && (caught.status === 401 || caught.status === 403)) return null;
+    throw caught;
+  }
+}
+
+function DeadLetterQueues() {
+  const { data, error } = usePoll(loadDeadLetterQueues, [], 3_000);
+  if (data === null) return null;
+  const full = (data ?? []).filter((queue) => queue.visible > 0);
+  return (
+    <Card title="Dead-letter queues" testId="dlq-panel">
+      <ErrorNote error={error} />
+      {data === undefined ? <p className="muted">loading…</p> : null}
+      {data && full.length === 0 ? (
+        <p className="muted" data-testid="dlq-empty">
+          No message in a dead-letter queue
+          {data.length > 0 ? ` (${data.length} dead-letter queue${data.length === 1 ? "" : "s"})` : ""}.
+        </p>
+      ) : null}
+      {full.length > 0 ? (
+        <ul className="dlq-list">
+          {full.map((queue) => (
+            <li key={queue.name} data-testid="dlq-row" data-queue={queue.name}>
+              <span>
+                <Link to="/queues">{queue.name}</Link>{" "}
+                <span className="muted small">fed by {queue.deadLetterSourceQueues?.join(", ")}</span>
+              </span>
+              <strong className="error-text" data-testid="dlq-depth">
+                {queue.visible} message{queue.visible === 1 ? "" : "s"}
+              </strong>
+            </li>
+          ))}
+        </ul>
+      ) : null}
+      <p>
+        <Link to="/queues">All queues, peek and redrive →</Link>
+      </p>
+    </Card>
+  );
+}
+
 export function OverviewPage() {
   useTitle("Overview");
   const { data, error } = usePoll(loadOverview, [], 3_000);
@@ -169,9 +225,12 @@ export function OverviewPage() {
         <Card title={`Throughput, last ${HOURS} hours`} testId="throughput-card">
           {overview ? <ThroughputChart hourly={overview.hourly} /> : <p className="muted">loading…</p>}
         </Card>
-        <Card title="Sources" testId="sources-health">
-          {overview ? <SourcesHealth sources={overview.sources} /> : <p className="muted">loading…</p>}
-        </Card>
+        <div>
+          <Card title="Sources" testId="sources-health">
+            {overview ? <SourcesHealth sources={overview.sources} /> : <p className="muted">loading…</p>}
+          </Card>
+          <DeadLetterQueues />
+        </div>
       </div>
       <Card title="Latest failed containers" testId="latest-failed">
         {data && data.failed.length === 0 ? <p className="muted">No container is in Error.</p> : null}
