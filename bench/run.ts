@@ -19,6 +19,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   states: async () => (await import("./states/run.js")).main,
   functions: async () => (await import("./functions/run.js")).main,
   pipeline: async () => (await import("./pipeline/run.js")).main,
+  dashboard: async () => (await import("./dashboard/run.js")).main,
 };
 
 // Leading words name suites; everything from the first flag on goes to each suite.
