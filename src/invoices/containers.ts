@@ -201,6 +201,9 @@ export interface ContainerFilter {
 }
 
 /** Containers newest first, a page at a time (keyset paging on the insertion order). */
+/** The most containers an invoice number is looked for in: the same number in more files is a data problem. */
+const MAX_INVOICE_HOLDERS = 1000;
+
 export async function listContainers(db: Queryable, filter: ContainerFilter): Promise<Page<Container>> {
   const where: string[] = [];
   const params: SqlValue[] = [];
@@ -216,12 +219,16 @@ export async function listContainers(db: Queryable, filter: ContainerFilter): Pr
   }
   if (filter.source !== undefined) add((p) => `source = ${p}`, filter.source);
   if (filter.invoiceNumber !== undefined) {
-    // Through invoices_number (tenant, number): an invoice's number finds its file among any number of containers.
-    const tenant = filter.tenantId !== undefined ? "tenant_id = $1 AND " : "";
-    add(
-      (p) => `id IN (SELECT container_id FROM invoices WHERE ${tenant}number = ${p})`,
-      filter.invoiceNumber,
+    // The holders first, through invoices_number (tenant, number): as a subquery, SQLite walked every
+    // container newest first and checked each against it (bench/dashboard: 60 ms at 100,000).
+    const holders = await db.query<{ container_id: string }>(
+      `SELECT DISTINCT container_id FROM invoices WHERE ${filter.tenantId !== undefined ? "tenant_id = $2 AND " : ""}number = $1 LIMIT ${MAX_INVOICE_HOLDERS}`,
+      filter.tenantId !== undefined ? [filter.invoiceNumber, filter.tenantId] : [filter.invoiceNumber],
     );
+    if (holders.length === 0) return pageOf([], filter.limit, containerOf);
+    const first = params.length + 1;
+    params.push(...holders.map((row) => row.container_id));
+    where.push(`id IN (${holders.map((_, i) => `$${first + i}`).join(", ")})`);
   }
   if (filter.from !== undefined) add((p) => `received_at >= ${p}`, filter.from);
   if (filter.to !== undefined) add((p) => `received_at < ${p}`, filter.to);
