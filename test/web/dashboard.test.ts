@@ -1,94 +1,38 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../../src/cli/commands/serve.js";
+import type { RunningServer } from "../../src/cli/commands/serve.js";
 import { write810, writeCsv, writeJson } from "../../src/formats/samples.js";
-import { createFunctions, type Functions } from "../../src/functions/registry.js";
-import type { Handler } from "../../src/functions/types.js";
-import { defaultWebRoot } from "../../src/server/web.js";
+import {
+  type Dashboard,
+  functionsWithParserOutage,
+  IMAGES,
+  startDashboard,
+  text,
+  WAIT,
+} from "../support/browser.js";
 
 /**
  * The dashboard in Debian's Chromium, over a real `inflow serve` on SQLite: the overview's counts,
- * the containers' filter and search, and a failed container's graph, fixed and redriven to Done.
- * It builds nothing: `npm run build` (run by `npm ci`) puts the dashboard in dist/web.
+ * the containers' filter and search, a failed container's graph, fixed and redriven to Done, and
+ * the iterations of its distributed Map opened.
  */
-
-const WEB_ROOT = defaultWebRoot(fileURLToPath(new URL("../../src/server/web.ts", import.meta.url)));
-const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
-const CHROMIUM = "/usr/bin/chromium";
-const WAIT = { timeout: 15_000 };
-
-/** What a parser outage fails parse-file with: not the error the definition retries, so ParseFile fails at once. */
-class ParserUnavailable extends Error {
-  override name = "Parser.Unavailable";
-}
-
-/**
- * The function registry, with parse-file failing while `outage.on`: the cause the test fixes
- * before it redrives (as an operator would bring a broken dependency back).
- */
-function functionsWithParserOutage(outage: { on: boolean }): Functions {
-  const functions = createFunctions();
-  return {
-    ...functions,
-    register(name, handler, options) {
-      const gated: Handler = (event, context) => {
-        if (outage.on) throw new ParserUnavailable("the parser is down for maintenance");
-        return handler(event, context);
-      };
-      functions.register(name, name === "parse-file" ? gated : handler, options);
-    },
-  };
-}
-
-const text = (lines: Iterable<string>) => [...lines].join("");
 
 describe("the dashboard in a browser", () => {
-  const dir = mkdtempSync(join(tmpdir(), "inflow-dashboard-"));
   const outage = { on: false };
+  let dashboard: Dashboard;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
   const good: Record<string, string> = {};
   let failedId = "";
-  /** Uncaught exceptions in the page: none may happen. */
-  const pageErrors: string[] = [];
-
-  async function upload(name: string, body: string): Promise<string> {
-    const response = await fetch(`${server.address}/v1/files?name=${encodeURIComponent(name)}`, {
-      method: "POST",
-      headers: { "content-type": "application/octet-stream" },
-      body,
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    return ((await response.json()) as { containerId: string }).containerId;
-  }
-
-  async function settled(id: string): Promise<{ state: string; error?: string }> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const container = (await (await fetch(`${server.address}/v1/containers/${id}`)).json()) as {
-        state: string;
-        error?: string;
-      };
-      if (container.state === "Done" || container.state === "Error") return container;
-      if (Date.now() > deadline) throw new Error(`container ${id} is still ${container.state}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_ROOT, "index.html"))) {
-      throw new Error(`The dashboard is not built (${WEB_ROOT}/index.html is missing): run npm run build`);
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    server = await startServer(
-      { data: join(dir, "data"), host: "127.0.0.1", port: 0, scheduleSources: false },
-      functionsWithParserOutage(outage),
-    );
+    dashboard = await startDashboard({
+      prefix: "inflow-dashboard-",
+      functions: functionsWithParserOutage(outage),
+    });
+    ({ server, page } = dashboard);
+    const { upload, settled } = dashboard;
     // Three good files, then one uploaded while the parser is down.
     const files = {
       "acme-march.json": text(writeJson({ seed: 11, invoices: 3, minLines: 1, maxLines: 3 })),
@@ -114,20 +58,10 @@ describe("the dashboard in a browser", () => {
       state: "Error",
       error: expect.stringContaining("Parser.Unavailable"),
     });
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    mkdirSync(IMAGES, { recursive: true });
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await dashboard?.close();
   });
 
   it("shows the counts by state and the latest failed container on the overview", async () => {
@@ -214,6 +148,58 @@ describe("the dashboard in a browser", () => {
     expect(await page.getByTestId("iterations-CreateInvoices").textContent()).toBe("1/1 iterations");
     await expect.poll(() => page.getByTestId("invoice-row").count(), WAIT).toBe(2);
     expect(await page.getByTestId("redrive").isDisabled()).toBe(true);
-    expect(pageErrors).toEqual([]);
+    expect(dashboard.pageErrors).toEqual([]);
+  }, 90_000);
+
+  it("lists a distributed Map's iterations in its panel, opens one as its own graph and goes back", async () => {
+    const id = good["acme-march.json"]!;
+    await page.goto(`${server.address}/containers/${id}`);
+    const state = (name: string) => page.getByTestId(`state-${name}`);
+    await page.locator('[data-testid="state-CreateInvoices"][data-status="succeeded"]').waitFor(WAIT);
+
+    // The Map's panel lists its one iteration (three invoices are one chunk), succeeded.
+    await state("CreateInvoices").click();
+    const iterations = page.getByTestId("state-panel").getByTestId("map-iterations");
+    const row = iterations.getByTestId("iteration-row");
+    await expect.poll(() => row.count(), WAIT).toBe(1);
+    expect(await row.getAttribute("data-status")).toBe("SUCCEEDED");
+    const name = (await row.getAttribute("data-name"))!;
+    await iterations.getByTestId("iterations-failed-only").check();
+    await iterations.getByTestId("iterations-empty").waitFor(WAIT);
+    expect(await row.count()).toBe(0);
+    await iterations.getByTestId("iterations-failed-only").uncheck();
+
+    // Opened: the ItemProcessor's graph, coloured by the iteration, and its own history.
+    await row.getByTestId("open-iteration").click();
+    await page.waitForURL(/[?&]iteration=/);
+    const iterationUrl = page.url();
+    await page.locator('[data-testid="state-CreateChunk"][data-status="succeeded"]').waitFor(WAIT);
+    expect(await page.getByTestId("iterations-CreateChunk").textContent()).toBe("3/3 iterations");
+    expect(await state("ParseFile").count()).toBe(0);
+    const breadcrumb = page.getByTestId("execution-breadcrumb");
+    await breadcrumb.getByTestId("breadcrumb-iteration").getByText(name).waitFor(WAIT);
+    expect(await breadcrumb.textContent()).toBe(`Execution › CreateInvoices › ${name}`);
+    expect(await page.getByTestId("execution-status").getAttribute("data-status")).toBe("SUCCEEDED");
+    const history = page.locator('[data-testid="history-table"]:not([data-iteration=""])');
+    await history.waitFor(WAIT);
+    const types = await history.locator("tbody tr td:nth-child(3)").allTextContents();
+    expect(types).toContain("MapIterationSucceeded");
+    expect(types).not.toContain("MapRunStarted");
+    await page.screenshot({ path: join(IMAGES, "dashboard-iteration.png"), fullPage: true });
+
+    // Back to the execution, then the link opens the iteration directly.
+    await breadcrumb.getByTestId("breadcrumb-execution").click();
+    await page.waitForURL(`**/containers/${id}`);
+    await state("ParseFile").waitFor(WAIT);
+    expect(await page.getByTestId("execution-breadcrumb").count()).toBe(0);
+    await page.goto(iterationUrl);
+    await page.locator('[data-testid="state-CreateChunk"][data-status="succeeded"]').waitFor(WAIT);
+
+    // The Map's crumb goes back with its panel open.
+    await page.getByTestId("breadcrumb-map").click();
+    await page.waitForURL(`**/containers/${id}`);
+    await page.getByTestId("state-panel").getByTestId("iteration-row").first().waitFor(WAIT);
+    expect(await page.getByTestId("state-panel").locator("h3").textContent()).toBe("CreateInvoices");
+    expect(dashboard.pageErrors).toEqual([]);
   }, 90_000);
 });

@@ -1,95 +1,44 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../../src/cli/commands/serve.js";
+import type { RunningServer } from "../../src/cli/commands/serve.js";
 import { write810, writeJson } from "../../src/formats/samples.js";
-import { createFunctions, type Functions } from "../../src/functions/registry.js";
-import type { Handler } from "../../src/functions/types.js";
 import { createQueues } from "../../src/queues/service.js";
 import type { Queues } from "../../src/queues/types.js";
-import { defaultWebRoot } from "../../src/server/web.js";
+import {
+  type Dashboard,
+  functionsWithParserOutage,
+  IMAGES,
+  startDashboard,
+  supplierOption,
+  text,
+  WAIT,
+} from "../support/browser.js";
 
 /**
  * The operator's pages in Debian's Chromium over a real `inflow serve` on SQLite: the queues (a
  * dead-letter queue peeked and redriven), the overview's dead-letter queues, every execution
  * failed first, and the containers' filters by source, supplier and invoice number.
- * It builds nothing: `npm run build` puts the dashboard in dist/web.
  */
 
-const WEB_ROOT = defaultWebRoot(fileURLToPath(new URL("../../src/server/web.ts", import.meta.url)));
-const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
-const CHROMIUM = "/usr/bin/chromium";
-const WAIT = { timeout: 15_000 };
-
-class ParserUnavailable extends Error {
-  override name = "Parser.Unavailable";
-}
-
-/** The function registry, with parse-file failing while `outage.on` (so the execution fails). */
-function functionsWithParserOutage(outage: { on: boolean }): Functions {
-  const functions = createFunctions();
-  return {
-    ...functions,
-    register(name, handler, options) {
-      const gated: Handler = (event, context) => {
-        if (outage.on) throw new ParserUnavailable("the parser is down for maintenance");
-        return handler(event, context);
-      };
-      functions.register(name, name === "parse-file" ? gated : handler, options);
-    },
-  };
-}
-
-const text = (lines: Iterable<string>) => [...lines].join("");
-
 describe("the dashboard's queues, executions and container filters", () => {
-  const dir = mkdtempSync(join(tmpdir(), "inflow-operations-"));
   const outage = { on: false };
+  let dashboard: Dashboard;
   let server: RunningServer;
   /** The same database's queues, as another process would see them. */
   let queues: Queues;
-  let browser: Browser;
   let page: Page;
   const ids: Record<string, string> = {};
   let failedId = "";
   let globexNumber = "";
-  const pageErrors: string[] = [];
-
-  async function upload(name: string, body: string, source?: string): Promise<string> {
-    const query = `name=${encodeURIComponent(name)}${source ? `&source=${source}` : ""}`;
-    const response = await fetch(`${server.address}/v1/files?${query}`, {
-      method: "POST",
-      headers: { "content-type": "application/octet-stream" },
-      body,
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    return ((await response.json()) as { containerId: string }).containerId;
-  }
-
-  async function settled(id: string): Promise<string> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const container = (await (await fetch(`${server.address}/v1/containers/${id}`)).json()) as {
-        state: string;
-      };
-      if (container.state === "Done" || container.state === "Error") return container.state;
-      if (Date.now() > deadline) throw new Error(`container ${id} is still ${container.state}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_ROOT, "index.html"))) {
-      throw new Error(`The dashboard is not built (${WEB_ROOT}/index.html is missing): run npm run build`);
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    server = await startServer(
-      { data: join(dir, "data"), host: "127.0.0.1", port: 0, scheduleSources: false },
-      functionsWithParserOutage(outage),
-    );
+    dashboard = await startDashboard({
+      prefix: "inflow-operations-",
+      functions: functionsWithParserOutage(outage),
+    });
+    ({ server, page } = dashboard);
+    const { upload, settled } = dashboard;
     queues = createQueues(server.store);
 
     // Two good files (one sent through the API, one uploaded), then one while the parser is down.
@@ -118,13 +67,13 @@ describe("the dashboard's queues, executions and container filters", () => {
         }),
       ),
     );
-    for (const id of Object.values(ids)) expect(await settled(id)).toBe("Done");
+    for (const id of Object.values(ids)) expect((await settled(id)).state).toBe("Done");
     outage.on = true;
     failedId = await upload(
       "umbrella-may.json",
       text(writeJson({ seed: 33, invoices: 1, minLines: 1, maxLines: 1 })),
     );
-    expect(await settled(failedId)).toBe("Error");
+    expect((await settled(failedId)).state).toBe("Error");
     const listed = (await (await fetch(`${server.address}/v1/invoices?container=${ids.globex}`)).json()) as {
       invoices: { number: string }[];
     };
@@ -144,21 +93,11 @@ describe("the dashboard's queues, executions and container filters", () => {
         waitTimeSeconds: 0,
       });
     }
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    mkdirSync(IMAGES, { recursive: true });
   }, 90_000);
 
   afterAll(async () => {
-    await browser?.close();
     await queues?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await dashboard?.close();
   });
 
   it("lists the dead-letter queue with messages on the overview", async () => {
@@ -274,14 +213,7 @@ describe("the dashboard's queues, executions and container filters", () => {
     await page.getByTestId("source-filter").selectOption("");
     await expect.poll(() => rows.count(), WAIT).toBe(3);
 
-    await page
-      .getByTestId("supplier-filter")
-      .locator("option", { hasText: "Globex" })
-      .waitFor({
-        state: "attached",
-        ...WAIT,
-      });
-    await page.getByTestId("supplier-filter").selectOption({ label: "Globex" });
+    await page.getByTestId("supplier-filter").selectOption(await supplierOption(page, "Globex"));
     await expect
       .poll(() => rows.allTextContents(), WAIT)
       .toEqual([expect.stringContaining("globex-may.edi")]);
@@ -310,6 +242,6 @@ describe("the dashboard's queues, executions and container filters", () => {
     await page.getByTestId("to-filter").fill(day(1));
     await expect.poll(() => rows.count(), WAIT).toBe(0);
     expect(new URL(page.url()).searchParams.get("from")).toBe(day(1));
-    expect(pageErrors).toEqual([]);
+    expect(dashboard.pageErrors).toEqual([]);
   }, 60_000);
 });

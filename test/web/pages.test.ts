@@ -1,25 +1,15 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type Browser, chromium, type Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type RunningServer, startServer } from "../../src/cli/commands/serve.js";
+import type { RunningServer } from "../../src/cli/commands/serve.js";
 import { writeJson } from "../../src/formats/samples.js";
-import { defaultWebRoot } from "../../src/server/web.js";
+import { type Dashboard, IMAGES, startDashboard, supplierOption, text, WAIT } from "../support/browser.js";
 
 /**
  * The overview's numbers, throughput and sources health, the invoices and an invoice, and the
  * sources page polling a folder now, in Debian's Chromium over a real `inflow serve` on SQLite.
- * It builds nothing: `npm run build` puts the dashboard in dist/web.
  */
-
-const WEB_ROOT = defaultWebRoot(fileURLToPath(new URL("../../src/server/web.ts", import.meta.url)));
-const IMAGES = fileURLToPath(new URL("../../docs/images/", import.meta.url));
-const CHROMIUM = "/usr/bin/chromium";
-const WAIT = { timeout: 15_000 };
-
-const text = (lines: Iterable<string>) => [...lines].join("");
 
 interface InvoiceSummary {
   id: string;
@@ -31,59 +21,17 @@ interface InvoiceSummary {
 }
 
 describe("the dashboard's overview, invoices and sources pages", () => {
-  const dir = mkdtempSync(join(tmpdir(), "inflow-pages-"));
-  const drop = join(dir, "drop");
+  let dashboard: Dashboard;
   let server: RunningServer;
-  let browser: Browser;
   let page: Page;
   let invoices: InvoiceSummary[] = [];
-  const pageErrors: string[] = [];
-
-  const api = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${server.address}${path}`, {
-      method,
-      ...(body !== undefined
-        ? { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }
-        : {}),
-    });
-    const answer = await response.text();
-    expect(response.ok, `${method} ${path}: ${answer}`).toBe(true);
-    return (answer ? JSON.parse(answer) : undefined) as T;
-  };
-
-  async function upload(name: string, body: string): Promise<string> {
-    const response = await fetch(`${server.address}/v1/files?name=${encodeURIComponent(name)}`, {
-      method: "POST",
-      headers: { "content-type": "application/octet-stream" },
-      body,
-    });
-    expect(response.status, await response.clone().text()).toBe(201);
-    return ((await response.json()) as { containerId: string }).containerId;
-  }
-
-  async function done(id: string): Promise<void> {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      const container = await api<{ state: string }>("GET", `/v1/containers/${id}`);
-      if (container.state === "Done") return;
-      if (container.state === "Error" || Date.now() > deadline) {
-        throw new Error(`container ${id} is ${container.state}`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
 
   beforeAll(async () => {
-    if (!existsSync(join(WEB_ROOT, "index.html"))) {
-      throw new Error(`The dashboard is not built (${WEB_ROOT}/index.html is missing): run npm run build`);
-    }
-    if (!existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install chromium`);
-    server = await startServer({
-      data: join(dir, "data"),
-      host: "127.0.0.1",
-      port: 0,
-      scheduleSources: false,
-    });
+    dashboard = await startDashboard({ prefix: "inflow-pages-" });
+    ({ server, page } = dashboard);
+    const { api, upload, settled, dir } = dashboard;
+    const done = async (id: string) => expect((await settled(id)).state).toBe("Done");
+    const drop = join(dir, "drop");
     const files = {
       "acme-april.json": text(
         writeJson({
@@ -133,20 +81,10 @@ describe("the dashboard's overview, invoices and sources pages", () => {
     });
     const failed = await api<{ error?: string }>("POST", "/v1/sources/lost-share/poll");
     expect(failed.error).toBeTruthy();
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-    });
-    page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    page.on("pageerror", (error) => pageErrors.push(error.message));
-    mkdirSync(IMAGES, { recursive: true });
   }, 60_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await server?.close();
-    rmSync(dir, { recursive: true, force: true });
+    await dashboard?.close();
   });
 
   it("shows the counts, today's throughput and the failing source on the overview", async () => {
@@ -179,18 +117,8 @@ describe("the dashboard's overview, invoices and sources pages", () => {
     expect(exportHref).toBe("/v1/invoices/export?format=csv");
 
     // By supplier: Globex's two.
-    await page
-      .getByTestId("supplier-filter")
-      .locator("option", { hasText: "Globex" })
-      .waitFor({
-        state: "attached",
-        ...WAIT,
-      });
-    const globex = await page
-      .getByTestId("supplier-filter")
-      .locator("option", { hasText: "Globex" })
-      .getAttribute("value");
-    await page.getByTestId("supplier-filter").selectOption(globex!);
+    const globex = await supplierOption(page, "Globex");
+    await page.getByTestId("supplier-filter").selectOption(globex);
     await expect.poll(() => rows.count(), WAIT).toBe(4);
     await page.getByTestId("duplicates-filter").selectOption("exclude");
     await expect.poll(() => rows.count(), WAIT).toBe(2);
@@ -273,6 +201,6 @@ describe("the dashboard's overview, invoices and sources pages", () => {
       .getByRole("link", { name: "initech-drop.json" })
       .click();
     await page.waitForURL(/\/containers\/c_/);
-    expect(pageErrors).toEqual([]);
+    expect(dashboard.pageErrors).toEqual([]);
   }, 30_000);
 });

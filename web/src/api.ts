@@ -88,7 +88,7 @@ export interface AslState {
   Choices?: { Next: string }[];
   Catch?: { ErrorEquals: string[]; Next: string }[];
   Branches?: AslDefinition[];
-  ItemProcessor?: AslDefinition;
+  ItemProcessor?: AslDefinition & { ProcessorConfig?: { Mode?: string } };
   Iterator?: AslDefinition;
   Comment?: string;
 }
@@ -100,15 +100,8 @@ export interface AslDefinition {
 }
 
 export interface ContainerExecution {
-  execution: {
-    executionArn: string;
-    status: ExecutionStatus;
-    startDate: string;
-    stopDate?: string;
-    error?: string;
-    cause?: string;
-    redriveCount: number;
-  };
+  /** The container's execution, or an iteration of its distributed Map (`?iteration=`). */
+  execution: ExecutionSummary;
   definition: AslDefinition;
   states: Record<string, StateRun>;
 }
@@ -221,12 +214,34 @@ export async function listInvoices(
   return { items: body.invoices, ...(body.nextCursor ? { nextCursor: body.nextCursor } : {}) };
 }
 
-export const getExecution = (id: string, signal?: AbortSignal) =>
-  call<ContainerExecution>("GET", `/v1/containers/${encodeURIComponent(id)}/execution`, signal);
+/** The container's execution, or (`iteration`, an iteration's execution ARN) one iteration of its distributed Map. */
+export const getExecution = (id: string, iteration?: string, signal?: AbortSignal) =>
+  call<ContainerExecution>(
+    "GET",
+    pathOf(`/v1/containers/${encodeURIComponent(id)}/execution`, { iteration }),
+    signal,
+  );
+
+/** The iterations (child executions) of the container's execution's distributed Map `state`, newest first. */
+export const listIterations = (
+  id: string,
+  query: { state: string; status?: ExecutionStatus | undefined; limit?: number },
+  signal?: AbortSignal,
+) =>
+  call<{ iterations: ExecutionSummary[] }>(
+    "GET",
+    pathOf(`/v1/containers/${encodeURIComponent(id)}/iterations`, query),
+    signal,
+  );
 
 export const getHistory = (
   id: string,
-  options: { failuresOnly: boolean; limit?: number; cursor?: string | undefined },
+  options: {
+    failuresOnly: boolean;
+    limit?: number;
+    cursor?: string | undefined;
+    iteration?: string | undefined;
+  },
   signal?: AbortSignal,
 ) =>
   call<{ events: HistoryEvent[]; nextCursor?: string }>(

@@ -26,3 +26,23 @@ export function Card(props: { title: string; children: ReactNode; testId?: strin
     </section>
   );
 }
+
+/** A checkbox narrowing what a panel shows ("Failures only"). */
+export function Toggle(props: {
+  checked: boolean;
+  onChange: (checked: boolean) => void;
+  label: string;
+  testId: string;
+}) {
+  return (
+    <label className="checkbox">
+      <input
+        type="checkbox"
+        data-testid={props.testId}
+        checked={props.checked}
+        onChange={(event) => props.onChange(event.target.checked)}
+      />{" "}
+      {props.label}
+    </label>
+  );
+}

@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRef, useState } from "react";
 import fallbackDefinition from "../../../src/pipeline/digitize.asl.json";
 import {
   ApiError,
@@ -13,27 +13,49 @@ import {
   reprocess,
   type StateRun,
 } from "../api";
-import { Card, ErrorNote, StateBadge } from "../components";
+import { Card, ErrorNote, StateBadge, Toggle } from "../components";
 import { bytes, json, time } from "../format";
 import { ExecutionGraph, STATUS_LABEL, StatusLegend } from "../graph/ExecutionGraph";
+import { isDistributedMap, MapIterations } from "../graph/MapIterations";
 import { usePoll } from "../poll";
-import { Link, useTitle } from "../router";
+import { Link, navigate, useLocation, useTitle } from "../router";
 
 const LIVE_MILLIS = 2_000;
 
-/** The execution, or why there is none to show: a server without the execution route gets the bare definition. */
-type ExecutionView =
+/**
+ * The execution (or `iteration`, one of its distributed Map's), or why there is none to show: a
+ * server without the execution route gets the bare definition. Each says which it is, so the page
+ * never draws one under the other's breadcrumb while the next loads.
+ */
+type ExecutionView = { iteration: string | undefined } & (
   | { kind: "execution"; value: ContainerExecution }
-  | { kind: "unavailable"; reason: string };
+  | { kind: "unavailable"; reason: string }
+);
 
-async function loadExecution(id: string, signal: AbortSignal): Promise<ExecutionView> {
+async function loadExecution(
+  id: string,
+  iteration: string | undefined,
+  signal: AbortSignal,
+): Promise<ExecutionView> {
   try {
-    return { kind: "execution", value: await getExecution(id, signal) };
+    return { iteration, kind: "execution", value: await getExecution(id, iteration, signal) };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 404)
-      return { kind: "unavailable", reason: error.message };
+    if (iteration === undefined && error instanceof ApiError && error.status === 404)
+      return { iteration, kind: "unavailable", reason: error.message };
     throw error;
   }
+}
+
+/**
+ * The distributed Map of `parent` an iteration belongs to: the one whose ItemProcessor the
+ * iteration runs (its definition), by its start and states.
+ */
+function mapOf(parent: AslDefinition, iteration: AslDefinition): string | undefined {
+  const shape = (definition: AslDefinition) =>
+    JSON.stringify([definition.StartAt, Object.keys(definition.States).sort()]);
+  return Object.entries(parent.States).find(
+    ([, state]) => isDistributedMap(state) && shape(state.ItemProcessor!) === shape(iteration),
+  )?.[0];
 }
 
 /** A cause's message: Lambda's `{errorType, errorMessage, trace}` gives its errorMessage, else the first line. */
@@ -52,15 +74,34 @@ export function ContainerPage({ id }: { id: string }) {
   useTitle(`Container ${id}`);
   const container = usePoll((signal) => getContainer(id, signal), [id], LIVE_MILLIS);
   const invoices = usePoll((signal) => listInvoices({ container: id, limit: 100 }, signal), [id], 5_000);
-  const execution = usePoll((signal) => loadExecution(id, signal), [id], LIVE_MILLIS);
+  const { query } = useLocation();
+  const iteration = query.get("iteration") ?? undefined;
+  const execution = usePoll((signal) => loadExecution(id, iteration, signal), [id, iteration], LIVE_MILLIS);
   const [failuresOnly, setFailuresOnly] = useState(false);
   const history = usePoll(
-    (signal) => getHistory(id, { failuresOnly, limit: 200 }, signal),
-    [id, failuresOnly],
+    async (signal) => ({
+      iteration,
+      ...(await getHistory(id, { failuresOnly, limit: 200, iteration }, signal)),
+    }),
+    [id, failuresOnly, iteration],
     5_000,
   );
-  const [selected, setSelected] = useState<string>();
+  const historyShown = history.data?.iteration === iteration ? history.data : undefined;
+  // The state opened in the graph, in the execution or iteration it was opened in.
+  const [selection, setSelection] = useState<{ iteration: string | undefined; state: string }>();
+  const selected = selection && selection.iteration === iteration ? selection.state : undefined;
+  const setSelected = (state: string | undefined) =>
+    setSelection(state === undefined ? undefined : { iteration, state });
   const [action, setAction] = useState<{ busy?: string; message?: string; error?: Error }>({});
+  /** Shows the container's execution (with `select`ed state), or one iteration of its distributed Map. */
+  const show = (target: { iteration?: string; select?: string }) => {
+    setSelection(target.select ? { iteration: target.iteration, state: target.select } : undefined);
+    navigate(
+      `/containers/${encodeURIComponent(id)}${
+        target.iteration ? `?iteration=${encodeURIComponent(target.iteration)}` : ""
+      }`,
+    );
+  };
 
   const c = container.data;
   const run = async (
@@ -79,9 +120,17 @@ export function ContainerPage({ id }: { id: string }) {
     history.refresh();
   };
 
-  const executionValue = execution.data?.kind === "execution" ? execution.data.value : undefined;
-  const definition: AslDefinition = executionValue?.definition ?? (fallbackDefinition as AslDefinition);
+  const shown = execution.data?.iteration === iteration ? execution.data : undefined;
+  const executionValue = shown?.kind === "execution" ? shown.value : undefined;
+  // The digitize definition until the execution's is read; an iteration's graph waits for its own.
+  const definition: AslDefinition | undefined =
+    executionValue?.definition ?? (iteration ? undefined : (fallbackDefinition as AslDefinition));
   const states: Record<string, StateRun> = executionValue?.states ?? {};
+  // The execution's definition (the last read, else digitize's), for the Map an iteration is of.
+  const parentDefinition = useRef(fallbackDefinition as AslDefinition);
+  if (!iteration && executionValue) parentDefinition.current = executionValue.definition;
+  const mapName =
+    executionValue && iteration ? mapOf(parentDefinition.current, executionValue.definition) : undefined;
   const selectedRun = selected ? states[selected] : undefined;
 
   return (
@@ -185,6 +234,37 @@ export function ContainerPage({ id }: { id: string }) {
       ) : null}
 
       <Card title="Execution" testId="execution" className="execution-card">
+        {iteration ? (
+          <nav className="breadcrumb" data-testid="execution-breadcrumb">
+            <button
+              type="button"
+              className="link"
+              data-testid="breadcrumb-execution"
+              onClick={() => show({})}
+            >
+              Execution
+            </button>
+            {" › "}
+            {executionValue ? (
+              <>
+                <button
+                  type="button"
+                  className="link"
+                  data-testid="breadcrumb-map"
+                  onClick={() => show(mapName ? { select: mapName } : {})}
+                >
+                  {mapName ?? "Map"}
+                </button>
+                {" › "}
+                <span className="mono" data-testid="breadcrumb-iteration">
+                  {executionValue.execution.name}
+                </span>
+              </>
+            ) : (
+              <span className="muted">an iteration</span>
+            )}
+          </nav>
+        ) : null}
         {executionValue ? (
           <div
             className="execution-summary"
@@ -214,20 +294,25 @@ export function ContainerPage({ id }: { id: string }) {
             ) : null}
           </div>
         ) : null}
-        {execution.data?.kind === "unavailable" ? (
+        {shown?.kind === "unavailable" ? (
           <p className="muted" data-testid="execution-unavailable">
-            No execution details from this server ({execution.data.reason}): the graph shows the digitize
-            definition only.
+            No execution details from this server ({shown.reason}): the graph shows the digitize definition
+            only.
           </p>
         ) : null}
         <ErrorNote error={execution.error} />
         <div className="graph-with-panel">
-          <ExecutionGraph
-            definition={definition}
-            states={states}
-            selected={selected}
-            onSelect={setSelected}
-          />
+          {definition ? (
+            <ExecutionGraph
+              key={iteration ?? "execution"}
+              definition={definition}
+              states={states}
+              selected={selected}
+              onSelect={setSelected}
+            />
+          ) : (
+            <div className="graph graph-loading">Reading the iteration…</div>
+          )}
           {selected ? (
             <aside className="state-panel" data-testid="state-panel">
               <header>
@@ -257,6 +342,13 @@ export function ContainerPage({ id }: { id: string }) {
                   </pre>
                 </>
               ) : null}
+              {!iteration && isDistributedMap(definition?.States[selected]) ? (
+                <MapIterations
+                  containerId={id}
+                  state={selected}
+                  onOpen={(opened) => show({ iteration: opened.executionArn })}
+                />
+              ) : null}
               <h4>Input</h4>
               <pre data-testid="state-input">
                 {selectedRun?.input !== undefined ? json(selectedRun.input) : "—"}
@@ -272,15 +364,12 @@ export function ContainerPage({ id }: { id: string }) {
       </Card>
 
       <Card title="Event history" testId="history">
-        <label className="checkbox">
-          <input
-            type="checkbox"
-            data-testid="failures-only"
-            checked={failuresOnly}
-            onChange={(event) => setFailuresOnly(event.target.checked)}
-          />{" "}
-          Failures only
-        </label>
+        <Toggle
+          checked={failuresOnly}
+          onChange={setFailuresOnly}
+          label="Failures only"
+          testId="failures-only"
+        />
         {history.error ? (
           <p className="muted">
             {history.error instanceof ApiError && history.error.status === 404
@@ -288,8 +377,8 @@ export function ContainerPage({ id }: { id: string }) {
               : history.error.message}
           </p>
         ) : null}
-        {history.data ? (
-          <table className="history" data-testid="history-table">
+        {historyShown ? (
+          <table className="history" data-testid="history-table" data-iteration={iteration ?? ""}>
             <thead>
               <tr>
                 <th>#</th>
@@ -300,7 +389,7 @@ export function ContainerPage({ id }: { id: string }) {
               </tr>
             </thead>
             <tbody>
-              {history.data.events.map((event) => (
+              {historyShown.events.map((event) => (
                 <tr key={event.id} className={/Fail|TimedOut|Abort/.test(event.type) ? "failure" : ""}>
                   <td className="number">{event.id}</td>
                   <td>{time(event.timestamp)}</td>
@@ -319,7 +408,7 @@ export function ContainerPage({ id }: { id: string }) {
             </tbody>
           </table>
         ) : null}
-        {history.data?.nextCursor ? <p className="muted">Showing the first 200 events.</p> : null}
+        {historyShown?.nextCursor ? <p className="muted">Showing the first 200 events.</p> : null}
       </Card>
 
       <Card title="Invoices" testId="invoices">

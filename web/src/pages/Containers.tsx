@@ -1,4 +1,4 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useMemo } from "react";
 import {
   CONTAINER_SOURCES,
   CONTAINER_STATES,
@@ -7,19 +7,18 @@ import {
   type ContainerSource,
   type ContainerState,
   listContainers,
-  listSuppliers,
 } from "../api";
 import { ErrorNote, StateBadge } from "../components";
+import { DayRangeFilter, SearchFilter, SupplierFilter } from "../filters";
 import { ago, bytes } from "../format";
-import { usePoll } from "../poll";
-import { Link, navigate, useLocation, useTitle } from "../router";
+import { LiveMark, PagingFooter, pageSizeOf, useCursorPages } from "../paging";
+import { Link, useTitle } from "../router";
+import { useUrlFilters } from "../urlFilters";
 
 /** What the table lists: failed first (Error, then Processing, New, Done), everything newest first, or one state. */
 type View = "failedFirst" | "all" | ContainerState;
 
 const FAILED_FIRST: ContainerState[] = ["Error", "Processing", "New", "Done"];
-const DEFAULT_PAGE = 50;
-const REFRESH_MILLIS = 5_000;
 
 const stagesOf = (view: View): (ContainerState | undefined)[] =>
   view === "failedFirst" ? FAILED_FIRST : view === "all" ? [undefined] : [view];
@@ -87,109 +86,24 @@ function viewOf(value: string | null): View {
 
 export function ContainersPage() {
   useTitle("Containers");
-  const { query } = useLocation();
+  const filters = useUrlFilters("/containers");
+  const { query, queryText, setQuery } = filters;
   const view = viewOf(query.get("state"));
-  const q = query.get("q") ?? "";
-  const invoice = query.get("invoice") ?? "";
-  const queryText = query.toString();
   const filter = useMemo(() => filterOf(new URLSearchParams(queryText)), [queryText]);
-  const suppliers = usePoll((signal) => listSuppliers(signal), [], 30_000);
-  const pageSize = Math.min(500, Math.max(1, Number(query.get("limit")) || DEFAULT_PAGE));
-
-  const [rows, setRows] = useState<Container[]>([]);
-  const [next, setNext] = useState<Position>();
-  const [pages, setPages] = useState(0);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<Error>();
-  const [search, setSearch] = useState(q);
-  const [invoiceSearch, setInvoiceSearch] = useState(invoice);
-  const aborter = useRef<AbortController>(undefined);
-
-  const setQuery = useCallback(
-    (changes: Record<string, string>) => {
-      const params = new URLSearchParams(queryText);
-      for (const [key, value] of Object.entries(changes)) {
-        if (value) params.set(key, value);
-        else params.delete(key);
-      }
-      const text = params.toString();
-      navigate(`/containers${text ? `?${text}` : ""}`, { replace: true });
-    },
-    [queryText],
-  );
-
-  /** The first page again (a new filter, or a refresh while only it is shown). */
-  const reload = useCallback(
-    async (quiet: boolean) => {
-      aborter.current?.abort();
-      const controller = new AbortController();
-      aborter.current = controller;
-      if (!quiet) setLoading(true);
-      try {
-        const page = await loadPage(view, filter, { stage: 0 }, pageSize, controller.signal);
-        if (controller.signal.aborted) return;
-        setRows(page.items);
-        setNext(page.next);
-        setPages(1);
-        setError(undefined);
-      } catch (caught) {
-        if ((caught as Error).name !== "AbortError") setError(caught as Error);
-      } finally {
-        if (!controller.signal.aborted) setLoading(false);
-      }
-    },
+  const pageSize = pageSizeOf(query);
+  const load = useCallback(
+    (from: Position | undefined, signal: AbortSignal) =>
+      loadPage(view, filter, from ?? { stage: 0 }, pageSize, signal),
     [view, filter, pageSize],
   );
+  const paging = useCursorPages(load);
+  const { rows } = paging;
 
-  useEffect(() => {
-    void reload(false);
-    return () => aborter.current?.abort();
-  }, [reload]);
-
-  // Live while only the first page is shown; once more is loaded, the list holds still.
-  useEffect(() => {
-    if (pages > 1) return;
-    const timer = setInterval(() => void reload(true), REFRESH_MILLIS);
-    return () => clearInterval(timer);
-  }, [pages, reload]);
-
-  // The search box updates the address (and so the listing) once typing pauses.
-  useEffect(() => {
-    if (search === q) return;
-    const timer = setTimeout(() => setQuery({ q: search }), 300);
-    return () => clearTimeout(timer);
-  }, [search, q, setQuery]);
-
-  useEffect(() => {
-    if (invoiceSearch.trim() === invoice) return;
-    const timer = setTimeout(() => setQuery({ invoice: invoiceSearch.trim() }), 300);
-    return () => clearTimeout(timer);
-  }, [invoiceSearch, invoice, setQuery]);
-
-  const loadMore = async () => {
-    if (!next) return;
-    const controller = new AbortController();
-    aborter.current = controller;
-    setLoading(true);
-    try {
-      const page = await loadPage(view, filter, next, pageSize, controller.signal);
-      if (controller.signal.aborted) return;
-      setRows((shown) => [...shown, ...page.items]);
-      setNext(page.next);
-      setPages((n) => n + 1);
-    } catch (caught) {
-      if ((caught as Error).name !== "AbortError") setError(caught as Error);
-    } finally {
-      if (!controller.signal.aborted) setLoading(false);
-    }
-  };
-
-  const supplierOptions = suppliers.data?.suppliers ?? [];
   return (
     <div className="page">
       <header className="page-header">
         <h1>Containers</h1>
-        <span className="live">{pages > 1 ? "paused while paging" : "live"}</span>
+        <LiveMark pages={paging.pages} />
       </header>
       <form className="filters" onSubmit={(event) => event.preventDefault()}>
         <label>
@@ -210,26 +124,21 @@ export function ContainersPage() {
             ))}
           </select>
         </label>
-        <label>
-          File name{" "}
-          <input
-            type="search"
-            data-testid="name-search"
-            placeholder="part of the name"
-            value={search}
-            onChange={(event) => setSearch(event.target.value)}
-          />
-        </label>
-        <label>
-          Invoice number{" "}
-          <input
-            type="search"
-            data-testid="invoice-search"
-            placeholder="exact number"
-            value={invoiceSearch}
-            onChange={(event) => setInvoiceSearch(event.target.value)}
-          />
-        </label>
+        <SearchFilter
+          filters={filters}
+          param="q"
+          label="File name"
+          placeholder="part of the name"
+          testId="name-search"
+        />
+        <SearchFilter
+          filters={filters}
+          param="invoice"
+          label="Invoice number"
+          placeholder="exact number"
+          testId="invoice-search"
+          trim
+        />
         <label>
           Source{" "}
           <select
@@ -245,44 +154,10 @@ export function ContainersPage() {
             ))}
           </select>
         </label>
-        <label>
-          Supplier{" "}
-          <select
-            data-testid="supplier-filter"
-            value={filter.supplier ?? ""}
-            onChange={(event) => setQuery({ supplier: event.target.value })}
-          >
-            <option value="">All suppliers</option>
-            {supplierOptions.map((supplier) => (
-              <option key={supplier.id} value={supplier.id}>
-                {supplier.name}
-              </option>
-            ))}
-            {filter.supplier && !supplierOptions.some((s) => s.id === filter.supplier) ? (
-              <option value={filter.supplier}>{filter.supplier}</option>
-            ) : null}
-          </select>
-        </label>
-        <label>
-          Received from{" "}
-          <input
-            type="date"
-            data-testid="from-filter"
-            value={query.get("from") ?? ""}
-            onChange={(event) => setQuery({ from: event.target.value })}
-          />
-        </label>
-        <label>
-          to{" "}
-          <input
-            type="date"
-            data-testid="to-filter"
-            value={query.get("to") ?? ""}
-            onChange={(event) => setQuery({ to: event.target.value })}
-          />
-        </label>
+        <SupplierFilter value={filter.supplier} onChange={(supplier) => setQuery({ supplier })} />
+        <DayRangeFilter filters={filters} label="Received" />
       </form>
-      <ErrorNote error={error} />
+      <ErrorNote error={paging.error} />
       <table className="containers" data-testid="containers-table">
         <thead>
           <tr>
@@ -318,17 +193,7 @@ export function ContainersPage() {
           ))}
         </tbody>
       </table>
-      {rows.length === 0 && !loading ? <p className="muted">No container matches.</p> : null}
-      <p className="paging">
-        {rows.length} shown{" "}
-        {next ? (
-          <button type="button" onClick={() => void loadMore()} disabled={loading} data-testid="load-more">
-            {loading ? "Loading…" : "Load more"}
-          </button>
-        ) : rows.length > 0 ? (
-          <span className="muted">· all loaded</span>
-        ) : null}
-      </p>
+      <PagingFooter paging={paging} noun="container" />
     </div>
   );
 }

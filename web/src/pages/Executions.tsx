@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { RedriveButton, RedriveResult, useRowAction } from "../action";
 import {
   EXECUTION_STATUSES,
   type ExecutionStatus,
@@ -9,7 +9,8 @@ import {
 import { ErrorNote } from "../components";
 import { time } from "../format";
 import { usePoll } from "../poll";
-import { Link, navigate, useLocation, useTitle } from "../router";
+import { Link, useTitle } from "../router";
+import { useUrlFilters } from "../urlFilters";
 
 const REFRESH_MILLIS = 3_000;
 const LIMIT = 100;
@@ -39,22 +40,8 @@ function statusOf(value: string | null): ExecutionStatus | undefined {
 }
 
 function ExecutionRow({ execution, onChanged }: { execution: ExecutionSummary; onChanged: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string }>();
+  const redrive = useRowAction<string>(onChanged);
   const container = containerOf(execution.name);
-  const redrive = async () => {
-    setBusy(true);
-    setResult(undefined);
-    try {
-      const { redriveDate } = await redriveExecution(execution.executionArn);
-      setResult({ ok: true, text: `Redrive started ${time(redriveDate)}` });
-    } catch (caught) {
-      setResult({ ok: false, text: (caught as Error).message });
-    } finally {
-      setBusy(false);
-      onChanged();
-    }
-  };
   return (
     <tr data-testid="execution-row" data-status={execution.status} data-name={execution.name}>
       <td>
@@ -85,25 +72,23 @@ function ExecutionRow({ execution, onChanged }: { execution: ExecutionSummary; o
       </td>
       <td>
         {REDRIVABLE.has(execution.status) ? (
-          <button
-            type="button"
-            onClick={() => void redrive()}
-            disabled={busy}
-            data-testid="redrive-execution"
+          <RedriveButton
+            busy={redrive.busy}
+            onClick={() =>
+              void redrive.run(
+                async () =>
+                  `Redrive started ${time((await redriveExecution(execution.executionArn)).redriveDate)}`,
+              )
+            }
+            testId="redrive-execution"
             title={
               container
                 ? "Goes on from the state that failed; the container's own Redrive also sets it Processing"
                 : "Goes on from the state that failed"
             }
-          >
-            {busy ? "Redriving…" : "Redrive"}
-          </button>
+          />
         ) : null}{" "}
-        {result ? (
-          <span className={result.ok ? "ok small" : "error-text small"} data-testid="redrive-result">
-            {result.text}
-          </span>
-        ) : null}
+        <RedriveResult result={redrive.result} />
       </td>
     </tr>
   );
@@ -111,7 +96,7 @@ function ExecutionRow({ execution, onChanged }: { execution: ExecutionSummary; o
 
 export function ExecutionsPage() {
   useTitle("Executions");
-  const { query } = useLocation();
+  const { query, setQuery } = useUrlFilters("/executions");
   const status = statusOf(query.get("status"));
   const { data, error, refresh } = usePoll(
     (signal) => listExecutions({ status, limit: LIMIT }, signal),
@@ -133,11 +118,7 @@ export function ExecutionsPage() {
           <select
             data-testid="status-filter"
             value={status ?? ""}
-            onChange={(event) =>
-              navigate(event.target.value ? `/executions?status=${event.target.value}` : "/executions", {
-                replace: true,
-              })
-            }
+            onChange={(event) => setQuery({ status: event.target.value })}
           >
             <option value="">All, failed first</option>
             {EXECUTION_STATUSES.map((value) => (

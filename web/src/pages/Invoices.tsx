@@ -1,12 +1,11 @@
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
-import { exportUrl, type Invoice, type InvoiceFilter, listSuppliers, searchInvoices } from "../api";
+import { useCallback, useMemo } from "react";
+import { exportUrl, type Invoice, type InvoiceFilter, searchInvoices } from "../api";
 import { ErrorNote } from "../components";
+import { DayRangeFilter, SearchFilter, SupplierFilter } from "../filters";
 import { ago } from "../format";
-import { usePoll } from "../poll";
-import { Link, navigate, useLocation, useTitle } from "../router";
-
-const DEFAULT_PAGE = 50;
-const REFRESH_MILLIS = 5_000;
+import { LiveMark, PagingFooter, pageSizeOf, useCursorPages } from "../paging";
+import { Link, useTitle } from "../router";
+import { useUrlFilters } from "../urlFilters";
 
 /** The checks of an invoice, as badges: totals, supplier, duplicate. */
 export function CheckBadges({ invoice }: { invoice: Invoice }) {
@@ -51,97 +50,25 @@ function filterOf(query: URLSearchParams): InvoiceFilter {
 
 export function InvoicesPage() {
   useTitle("Invoices");
-  const { query } = useLocation();
-  const queryText = query.toString();
+  const filters = useUrlFilters("/invoices");
+  const { query, queryText, setQuery } = filters;
   const filter = useMemo(() => filterOf(new URLSearchParams(queryText)), [queryText]);
-  const pageSize = Math.min(500, Math.max(1, Number(query.get("limit")) || DEFAULT_PAGE));
-  const suppliers = usePoll((signal) => listSuppliers(signal), [], 30_000);
-
-  const [rows, setRows] = useState<Invoice[]>([]);
-  const [next, setNext] = useState<string>();
-  const [pages, setPages] = useState(0);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<Error>();
-  const [number, setNumber] = useState(filter.number ?? "");
-  const aborter = useRef<AbortController>(undefined);
-
-  const setQuery = useCallback(
-    (changes: Record<string, string>) => {
-      const params = new URLSearchParams(queryText);
-      for (const [key, value] of Object.entries(changes)) {
-        if (value) params.set(key, value);
-        else params.delete(key);
-      }
-      const text = params.toString();
-      navigate(`/invoices${text ? `?${text}` : ""}`, { replace: true });
-    },
-    [queryText],
-  );
-
-  const reload = useCallback(
-    async (quiet: boolean) => {
-      aborter.current?.abort();
-      const controller = new AbortController();
-      aborter.current = controller;
-      if (!quiet) setLoading(true);
-      try {
-        const page = await searchInvoices({ ...filter, limit: pageSize }, controller.signal);
-        if (controller.signal.aborted) return;
-        setRows(page.items);
-        setNext(page.nextCursor);
-        setPages(1);
-        setError(undefined);
-      } catch (caught) {
-        if ((caught as Error).name !== "AbortError") setError(caught as Error);
-      } finally {
-        if (!controller.signal.aborted) setLoading(false);
-      }
+  const pageSize = pageSizeOf(query);
+  const load = useCallback(
+    async (cursor: string | undefined, signal: AbortSignal) => {
+      const page = await searchInvoices({ ...filter, limit: pageSize, cursor }, signal);
+      return { items: page.items, next: page.nextCursor };
     },
     [filter, pageSize],
   );
+  const paging = useCursorPages(load);
+  const { rows } = paging;
 
-  useEffect(() => {
-    void reload(false);
-    return () => aborter.current?.abort();
-  }, [reload]);
-
-  useEffect(() => {
-    if (pages > 1) return;
-    const timer = setInterval(() => void reload(true), REFRESH_MILLIS);
-    return () => clearInterval(timer);
-  }, [pages, reload]);
-
-  // The number box updates the address once typing pauses.
-  useEffect(() => {
-    if (number === (filter.number ?? "")) return;
-    const timer = setTimeout(() => setQuery({ number: number.trim() }), 300);
-    return () => clearTimeout(timer);
-  }, [number, filter.number, setQuery]);
-
-  const loadMore = async () => {
-    if (!next) return;
-    const controller = new AbortController();
-    aborter.current = controller;
-    setLoading(true);
-    try {
-      const page = await searchInvoices({ ...filter, limit: pageSize, cursor: next }, controller.signal);
-      if (controller.signal.aborted) return;
-      setRows((shown) => [...shown, ...page.items]);
-      setNext(page.nextCursor);
-      setPages((n) => n + 1);
-    } catch (caught) {
-      if ((caught as Error).name !== "AbortError") setError(caught as Error);
-    } finally {
-      if (!controller.signal.aborted) setLoading(false);
-    }
-  };
-
-  const supplierOptions = suppliers.data?.suppliers ?? [];
   return (
     <div className="page">
       <header className="page-header">
         <h1>Invoices</h1>
-        <span className="live">{pages > 1 ? "paused while paging" : "live"}</span>
+        <LiveMark pages={paging.pages} />
         <a
           className="button export"
           href={exportUrl(filter)}
@@ -152,52 +79,16 @@ export function InvoicesPage() {
         </a>
       </header>
       <form className="filters" onSubmit={(event) => event.preventDefault()}>
-        <label>
-          Supplier{" "}
-          <select
-            data-testid="supplier-filter"
-            value={filter.supplier ?? ""}
-            onChange={(event) => setQuery({ supplier: event.target.value })}
-          >
-            <option value="">All suppliers</option>
-            {supplierOptions.map((supplier) => (
-              <option key={supplier.id} value={supplier.id}>
-                {supplier.name}
-              </option>
-            ))}
-            {filter.supplier && !supplierOptions.some((s) => s.id === filter.supplier) ? (
-              <option value={filter.supplier}>{filter.supplier}</option>
-            ) : null}
-          </select>
-        </label>
-        <label>
-          Number{" "}
-          <input
-            type="search"
-            data-testid="number-search"
-            placeholder="exact invoice number"
-            value={number}
-            onChange={(event) => setNumber(event.target.value)}
-          />
-        </label>
-        <label>
-          Dated from{" "}
-          <input
-            type="date"
-            data-testid="from-filter"
-            value={filter.from ?? ""}
-            onChange={(event) => setQuery({ from: event.target.value })}
-          />
-        </label>
-        <label>
-          to{" "}
-          <input
-            type="date"
-            data-testid="to-filter"
-            value={filter.to ?? ""}
-            onChange={(event) => setQuery({ to: event.target.value })}
-          />
-        </label>
+        <SupplierFilter value={filter.supplier} onChange={(supplier) => setQuery({ supplier })} />
+        <SearchFilter
+          filters={filters}
+          param="number"
+          label="Number"
+          placeholder="exact invoice number"
+          testId="number-search"
+          trim
+        />
+        <DayRangeFilter filters={filters} label="Dated" />
         <label>
           Duplicates{" "}
           <select
@@ -219,7 +110,7 @@ export function InvoicesPage() {
           </span>
         ) : null}
       </form>
-      <ErrorNote error={error} />
+      <ErrorNote error={paging.error} />
       <table data-testid="invoices-table">
         <thead>
           <tr>
@@ -257,17 +148,7 @@ export function InvoicesPage() {
           ))}
         </tbody>
       </table>
-      {rows.length === 0 && !loading ? <p className="muted">No invoice matches.</p> : null}
-      <p className="paging">
-        {rows.length} shown{" "}
-        {next ? (
-          <button type="button" onClick={() => void loadMore()} disabled={loading} data-testid="load-more">
-            {loading ? "Loading…" : "Load more"}
-          </button>
-        ) : rows.length > 0 ? (
-          <span className="muted">· all loaded</span>
-        ) : null}
-      </p>
+      <PagingFooter paging={paging} noun="invoice" />
     </div>
   );
 }

@@ -1,4 +1,5 @@
 import { Fragment, useState } from "react";
+import { RedriveButton, RedriveResult, useRowAction } from "../action";
 import { listQueues, peekQueue, type QueueInfo, type QueueMessage, redriveQueue } from "../api";
 import { ErrorNote } from "../components";
 import { json, time } from "../format";
@@ -55,8 +56,7 @@ function Messages({ messages }: { messages: QueueMessage[] | Error }) {
 function QueueRow({ queue, onChanged }: { queue: QueueInfo; onChanged: () => void }) {
   const [peeking, setPeeking] = useState(false);
   const [messages, setMessages] = useState<QueueMessage[] | Error>();
-  const [redriving, setRedriving] = useState(false);
-  const [result, setResult] = useState<{ ok: boolean; text: string }>();
+  const redriving = useRowAction<string>(onChanged);
   const dlq = isDeadLetterQueue(queue);
 
   const peek = async () => {
@@ -71,21 +71,14 @@ function QueueRow({ queue, onChanged }: { queue: QueueInfo; onChanged: () => voi
     }
   };
 
-  const redrive = async () => {
+  const redrive = () => {
     const to = queue.deadLetterSourceQueues?.join(", ") ?? "their source queues";
     if (!window.confirm(`Move the ${queue.visible} messages of ${queue.name} back to ${to}?`)) return;
-    setRedriving(true);
-    setResult(undefined);
-    try {
+    void redriving.run(async () => {
       const { taskHandle } = await redriveQueue(queue.name);
-      setResult({ ok: true, text: `Redrive started (task ${taskHandle})` });
       setMessages(undefined);
-    } catch (caught) {
-      setResult({ ok: false, text: (caught as Error).message });
-    } finally {
-      setRedriving(false);
-      onChanged();
-    }
+      return `Redrive started (task ${taskHandle})`;
+    });
   };
 
   return (
@@ -139,21 +132,15 @@ function QueueRow({ queue, onChanged }: { queue: QueueInfo; onChanged: () => voi
             {peeking ? "Peeking…" : "Peek"}
           </button>{" "}
           {dlq ? (
-            <button
-              type="button"
-              onClick={() => void redrive()}
-              disabled={redriving || queue.visible === 0}
-              data-testid="redrive"
+            <RedriveButton
+              busy={redriving.busy}
+              disabled={queue.visible === 0}
+              onClick={redrive}
+              testId="redrive"
               title={`Move its messages back to ${queue.deadLetterSourceQueues?.join(", ")}`}
-            >
-              {redriving ? "Redriving…" : "Redrive"}
-            </button>
+            />
           ) : null}{" "}
-          {result ? (
-            <span className={result.ok ? "ok small" : "error-text small"} data-testid="redrive-result">
-              {result.text}
-            </span>
-          ) : null}
+          <RedriveResult result={redriving.result} />
         </td>
       </tr>
       {messages ? (

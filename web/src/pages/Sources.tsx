@@ -1,4 +1,4 @@
-import { useState } from "react";
+import { useRowAction } from "../action";
 import { listSources, type PollReport, pollSource, type Source } from "../api";
 import { ErrorNote } from "../components";
 import { ago, time } from "../format";
@@ -63,20 +63,8 @@ function PollResult({ result }: { result: PollReport | Error }) {
 }
 
 function SourceRow({ source, onPolled }: { source: Source; onPolled: () => void }) {
-  const [polling, setPolling] = useState(false);
-  const [result, setResult] = useState<PollReport | Error>();
-  const poll = async () => {
-    setPolling(true);
-    setResult(undefined);
-    try {
-      setResult(await pollSource(source.name));
-    } catch (caught) {
-      setResult(caught as Error);
-    } finally {
-      setPolling(false);
-      onPolled();
-    }
-  };
+  const polling = useRowAction<PollReport>(onPolled);
+  const poll = () => void polling.run(() => pollSource(source.name));
   return (
     <tr id={source.name} data-testid="source-row" data-source={source.name}>
       <td>
@@ -105,10 +93,10 @@ function SourceRow({ source, onPolled }: { source: Source; onPolled: () => void 
           <span className="muted small">pushed by mail</span>
         ) : (
           <>
-            <button type="button" onClick={() => void poll()} disabled={polling} data-testid="poll-now">
-              {polling ? "Polling…" : "Poll now"}
+            <button type="button" onClick={poll} disabled={polling.busy} data-testid="poll-now">
+              {polling.busy ? "Polling…" : "Poll now"}
             </button>{" "}
-            {result ? <PollResult result={result} /> : null}
+            {polling.result ? <PollResult result={polling.result} /> : null}
           </>
         )}
       </td>
