@@ -1,10 +1,9 @@
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import type { Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { FtpSrv } from "ftp-srv";
+import { writeSelfSignedCertificate } from "./certificate.js";
 
 /**
  * A real FTP server (ftp-srv) on 127.0.0.1 for tests: one user, a temporary root directory, and
@@ -31,8 +30,6 @@ export interface TestFtpServerOptions {
   root?: string;
 }
 
-const run = promisify(execFile);
-
 // ftp-srv logs through bunyan to stdout by default; tests want silence. This is the part of
 // bunyan's API it calls (connections call `child`).
 const quietLog = {
@@ -47,37 +44,12 @@ const quietLog = {
 
 let certificate: Promise<{ dir: string; certFile: string; keyFile: string }> | undefined;
 
-/**
- * One self-signed certificate per test process: generating a key takes a moment, and nothing
- * depends on it being fresh. EC keys because they are quick to make. The subject alternative
- * names are what a client checks the host it dialled against (an IP needs an `IP:` entry).
- */
+/** One self-signed certificate per test process: generating a key takes a moment, and nothing depends on it being fresh. */
 function selfSignedCertificate() {
   certificate ??= (async () => {
     const dir = await mkdtemp(join(tmpdir(), "inflow-ftp-cert-"));
-    const certFile = join(dir, "cert.pem");
-    const keyFile = join(dir, "key.pem");
-    await run("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=localhost",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    ]);
     // The directory is left for the OS's temp cleanup: other servers of this process may still use it.
-    return { dir, certFile, keyFile };
+    return { dir, ...(await writeSelfSignedCertificate(dir)) };
   })();
   return certificate;
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import {
   chmodSync,
   chownSync,
@@ -12,8 +12,8 @@ import {
 import { createServer, Socket } from "node:net";
 import { tmpdir, userInfo } from "node:os";
 import { join } from "node:path";
-import { promisify } from "node:util";
 import { ImapFlow } from "imapflow";
+import { writeSelfSignedCertificate } from "./certificate.js";
 
 const DOVECOT = "/usr/sbin/dovecot";
 
@@ -141,29 +141,9 @@ export async function startImapServer(options: ImapServerOptions = {}): Promise<
   const port = await freePort();
   let tlsPort: number | undefined;
   let caFile: string | undefined;
-  const certFile = join(dir, "cert.pem");
-  const keyFile = join(dir, "key.pem");
+  const { certFile, keyFile } = tls ? await writeSelfSignedCertificate(dir) : { certFile: "", keyFile: "" };
   if (tls) {
     tlsPort = await freePort();
-    await promisify(execFile)("openssl", [
-      "req",
-      "-x509",
-      "-newkey",
-      "ec",
-      "-pkeyopt",
-      "ec_paramgen_curve:prime256v1",
-      "-nodes",
-      "-keyout",
-      keyFile,
-      "-out",
-      certFile,
-      "-days",
-      "2",
-      "-subj",
-      "/CN=127.0.0.1",
-      "-addext",
-      "subjectAltName=IP:127.0.0.1,DNS:localhost",
-    ]);
     caFile = certFile;
   }
   const logFile = join(dir, "dovecot.log");
