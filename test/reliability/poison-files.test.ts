@@ -65,13 +65,16 @@ interface Sent {
   body: string;
   /** Bytes written before the answer came. */
   written: number;
+  /** The connection was reset before the answer could be read. */
+  reset?: true;
 }
 
 /**
  * Streams `total` bytes to POST /v1/files over a plain socket, never holding more than a chunk:
  * chunked, or with a Content-Length of `contentLength` when given. A server that refuses the body
  * may close the connection while the client still writes (EPIPE, ECONNRESET): what counts is the
- * answer read before that, so writing stops at the first error and reading goes on to the end.
+ * answer read before that, so writing stops at the first error and reading goes on to the end. When
+ * the reset discarded the answer, the upload is reported `reset`.
  */
 function streamUpload(url: string, total: number, contentLength?: number): Promise<Sent> {
   const { hostname, port } = new URL(url);
@@ -95,6 +98,10 @@ function streamUpload(url: string, total: number, contentLength?: number): Promi
       const got = answer();
       socket.destroy();
       if (got) resolve({ ...got, written: writtenAtAnswer ?? written });
+      // The server stopped the upload by closing, and the reset reached the client before the
+      // answer it had sent (a loaded machine makes this likely): refused all the same.
+      else if (["EPIPE", "ECONNRESET"].includes((failed as NodeJS.ErrnoException | undefined)?.code ?? ""))
+        resolve({ status: 0, body: "", written, reset: true });
       else
         reject(
           failed ?? new Error(`no answer to the upload; received ${JSON.stringify(received.slice(0, 200))}`),
@@ -233,13 +240,15 @@ describe("poison files and malformed uploads (inflow serve, SQLite)", () => {
     const MB = 1024 * 1024;
     const peakBefore = peakMemory(serve.child.pid!);
     const chunked = await streamUpload(serve.url, 200 * MB);
-    expect(chunked.status, chunked.body).toBe(413);
-    expect(JSON.parse(chunked.body).error.code).toBe("FileTooLarge");
+    if (!chunked.reset) {
+      expect(chunked.status, chunked.body).toBe(413);
+      expect(JSON.parse(chunked.body).error.code).toBe("FileTooLarge");
+    }
     // Answered soon after the 64 MiB limit, far from the 200 MB the client meant to send.
     expect(chunked.written).toBeLessThan(100 * MB);
 
     const declared = await streamUpload(serve.url, 200 * MB, 200 * MB);
-    expect(declared.status, declared.body).toBe(413);
+    if (!declared.reset) expect(declared.status, declared.body).toBe(413);
     expect(declared.written).toBeLessThan(16 * MB);
 
     // The process read at most the limit (about 64 MiB more at its peak), never the 200 MB.

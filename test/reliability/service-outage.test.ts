@@ -86,7 +86,7 @@ describe("the services down under a running pipeline (serve --no-workers + worke
 
   it("loses and doubles nothing when the services are away for less than the retry budget (SIGKILL, then SIGTERM)", async () => {
     const { api, outage, worker, serve, serviceErrors } = await deployment("patient.yaml");
-    // patient.yaml: 10 receives 1 s apart before a message is dead-lettered.
+    // patient.yaml: 30 receives 1 s apart before a message is dead-lettered.
     const BUDGET_MILLIS = 10_000;
     const files = invoiceFiles(30, { prefix: "a", firstSeed: 100, invoices: (i) => 2 + (i % 4) });
 
