@@ -173,6 +173,9 @@ async function serve(options: ServeOptions): Promise<void> {
   const server = await startServer(options).catch((error) => {
     throw error instanceof ResourceFileError ? new CliError(error.message) : error;
   });
+  // Listening for the signal before saying so: a supervisor that stops the process as soon as it
+  // reads the line must find the graceful shutdown in place, not the default of dying at once.
+  const shutdown = nextShutdownSignal();
   // `location` never carries a password.
   process.stdout.write(`Inflow listening on ${server.address} (data: ${server.location})\n`);
   process.stdout.write(
@@ -180,7 +183,7 @@ async function serve(options: ServeOptions): Promise<void> {
   );
   if (server.smtp) process.stdout.write(`  SMTP: ${server.smtp} takes mail for the email sources\n`);
   if (server.resources) process.stdout.write(`${server.resources}\n`);
-  const signal = await nextShutdownSignal();
+  const signal = await shutdown;
   process.stdout.write(`Received ${signal}, shutting down\n`);
   await server.close();
 }

@@ -86,9 +86,12 @@ async function work(options: WorkerOptions): Promise<void> {
   const worker = await startWorker(options).catch((error) => {
     throw error instanceof ResourceFileError ? new CliError(error.message) : error;
   });
+  // Listening for the signal before saying so: a supervisor that stops the process as soon as it
+  // reads the line must find the graceful shutdown in place, not the default of dying at once.
+  const shutdown = nextShutdownSignal();
   process.stdout.write(`Inflow worker running (data: ${worker.location})\n`);
   if (worker.resources) process.stdout.write(`${worker.resources}\n`);
-  const signal = await nextShutdownSignal();
+  const signal = await shutdown;
   process.stdout.write(`Received ${signal}, shutting down\n`);
   await worker.close();
 }
