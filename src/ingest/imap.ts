@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { isIP, isIPv6 } from "node:net";
 import {
   type FetchMessageObject,
@@ -8,6 +7,7 @@ import {
   type MessageStructureObject,
 } from "imapflow";
 import { type ParsedMail, simpleParser } from "mailparser";
+import { sha256Of } from "../invoices/files.js";
 import { DEFAULT_MAX_FILE_BYTES } from "../invoices/types.js";
 import { IngestError, masterKeyError, sourceFileTooLarge } from "./errors.js";
 import { intake } from "./intake.js";
@@ -312,7 +312,7 @@ export async function pollMailbox(
       });
       return;
     }
-    const sha256 = createHash("sha256").update(raw).digest("hex");
+    const sha256 = sha256Of(raw);
     let mail: ParsedMail;
     try {
       mail = await simpleParser(raw, { skipHtmlToText: true, skipTextToHtml: true, skipTextLinks: true });
